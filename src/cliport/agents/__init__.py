@@ -1,0 +1,1 @@
+"""Policies built from the networks: the agent registry, the policy API, checkpoints."""

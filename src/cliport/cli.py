@@ -1,0 +1,59 @@
+"""The ``cliport`` console script: a thin dispatcher to one module per subcommand.
+
+Subcommands are registered by module path so that ``cliport --help`` imports nothing heavy. Each
+module defines ``main(argv: list[str]) -> int`` and a docstring whose first line is its help text.
+Subcommands take the original's Hydra-style ``key=value`` overrides where the original had them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from cliport.errors import CliportError
+
+#: subcommand -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "env-info": ("cliport.commands.env_info", "print the simulator's settings, cameras and assets"),
+    "scene-demo": (
+        "cliport.commands.scene_demo",
+        "build a scene, run a few pick-and-place actions, write camera views and heightmaps as PNGs",
+    ),
+}
+
+
+def _usage() -> str:
+    width = max(len(name) for name in COMMANDS)
+    lines = ["usage: cliport <command> [args ...]", "", "commands:"]
+    lines += [f"  {name:<{width}}  {help_}" for name, (_, help_) in sorted(COMMANDS.items())]
+    lines += ["", "Run `cliport <command> --help` for a command's own options."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(_usage())
+        return 0
+    if argv[0] in ("-V", "--version"):
+        from cliport import __version__
+
+        print(f"cliport {__version__}")
+        return 0
+    name, rest = argv[0], argv[1:]
+    if name not in COMMANDS:
+        print(f"cliport: unknown command {name!r}\n\n{_usage()}", file=sys.stderr)
+        return 2
+    module = importlib.import_module(COMMANDS[name][0])
+    try:
+        return int(module.main(rest) or 0)
+    except CliportError as err:
+        print(f"cliport {name}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"cliport {name}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""One module per ``cliport`` subcommand: argument parsing and wiring only."""

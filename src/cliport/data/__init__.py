@@ -1,0 +1,1 @@
+"""Demonstrations and datasets: episode storage, demo generation, original-layout conversion, datasets."""

@@ -1,0 +1,1 @@
+"""Evaluation: rollouts of an agent in the simulator, checkpoint selection, results files."""

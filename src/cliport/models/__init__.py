@@ -1,0 +1,1 @@
+"""Pure ``nn.Module`` networks: CLIP RN50, Transporter ResNets, LingUNets, fusion, attention, transport."""

@@ -1,0 +1,1 @@
+"""Training: the data module, the optimisation loop adapter and ``train(cfg)``."""
