@@ -12,7 +12,10 @@ from pathlib import Path
 ASSETS_VERSION = "1"
 
 #: Modules whose import registers generators (kept as strings so importing is cheap).
-GENERATOR_MODULES: list[str] = []
+GENERATOR_MODULES: list[str] = [
+    "cliport.env.assets.robot",
+    "cliport.env.assets.props",
+]
 
 _GENERATORS: dict[str, Callable[[Path], None]] = {}
 

@@ -1,0 +1,1 @@
+"""Generators for the task props: blocks, boxes, containers, bowls, stands, kits, kitting shapes, rope."""
