@@ -14,6 +14,7 @@ from cliport.errors import CliportError
 
 #: subcommand -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "tasks": ("cliport.commands.tasks_list", "list every task: kind, split, end effector, primitive, max steps"),
     "env-info": ("cliport.commands.env_info", "print the simulator's settings, cameras and assets"),
     "scene-demo": (
         "cliport.commands.scene_demo",
