@@ -16,6 +16,7 @@ from cliport.errors import CliportError
 COMMANDS: dict[str, tuple[str, str]] = {
     "tasks": ("cliport.commands.tasks_list", "list every task: kind, split, end effector, primitive, max steps"),
     "env-info": ("cliport.commands.env_info", "print the simulator's settings, cameras and assets"),
+    "results": ("cliport.commands.results", "print the success table of evaluation results and plot it"),
     "scene-demo": (
         "cliport.commands.scene_demo",
         "build a scene, run a few pick-and-place actions, write camera views and heightmaps as PNGs",
