@@ -22,7 +22,8 @@ def test_results_filename_follows_the_original_and_keys_multi_on_model_path():
     assert results_filename("put-block-in-bowl-seen-colors", "cliport", 100, "val", "/exps/x-train") == (
         "put-block-in-bowl-seen-colors-cliport-n100-results-val.json"
     )
-    name = results_filename("t", "cliport", 10, "test", "/exps/multi-language-conditioned-cliport-n1000-train")
+    model_path = "/exps/multi-language-conditioned-cliport-n1000-train"
+    name = results_filename("t", "cliport", 10, "test", model_path)
     assert name == "t-cliport-n10-multi-results-test.json"
 
 
@@ -106,7 +107,8 @@ def test_results_command_prints_table_and_writes_plot(tmp_path, capsys):
     for n, rewards in ((10, [1.0, 0.0, 1.0, 1.0]), (100, [1.0, 1.0, 1.0, 0.0])):
         folder = tmp_path / f"put-block-in-bowl-seen-colors-cliport-n{n}-train" / "checkpoints"
         entry = checkpoint_entry([(r, {"lang_goal": "g"}) for r in rewards])
-        write_results(folder / "put-block-in-bowl-seen-colors-cliport-n4-results-test.json", {"best.ckpt": entry})
+        name = "put-block-in-bowl-seen-colors-cliport-n4-results-test.json"
+        write_results(folder / name, {"best.ckpt": entry})
     plot = tmp_path / "plot.png"
     assert main(["results", str(tmp_path), "--plot", str(plot)]) == 0
     out = capsys.readouterr().out
