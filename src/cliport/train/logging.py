@@ -1,0 +1,57 @@
+"""Metric loggers: CSV always, TensorBoard when installed, Weights & Biases when asked."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from cliport.errors import ConfigError
+
+
+class MetricLogger:
+    """Fan-out of ``log(step, metrics)`` to the enabled back-ends; only rank 0 writes."""
+
+    def __init__(self, folder: Path, *, tensorboard: bool = True, wandb_cfg: dict | None = None,
+                 enabled: bool = True) -> None:
+        self.enabled = enabled
+        self._csv_path = Path(folder) / "metrics.csv"
+        self._tb = None
+        self._wandb = None
+        if not enabled:
+            return
+        self._csv_path.parent.mkdir(parents=True, exist_ok=True)
+        if tensorboard:
+            try:
+                from torch.utils.tensorboard import SummaryWriter
+
+                self._tb = SummaryWriter(str(Path(folder) / "tensorboard"))
+            except ImportError:  # tensorboard is optional
+                self._tb = None
+        if wandb_cfg is not None:
+            try:
+                import wandb
+            except ImportError:
+                raise ConfigError("train.log=true needs Weights & Biases: pip install wandb") from None
+            self._wandb = wandb.init(**wandb_cfg)
+
+    def log(self, step: int, metrics: dict[str, float]) -> None:
+        if not self.enabled or not metrics:
+            return
+        new = not self._csv_path.exists()
+        with self._csv_path.open("a", newline="") as f:
+            writer = csv.writer(f)
+            if new:
+                writer.writerow(["step", "key", "value"])
+            for key, value in sorted(metrics.items()):
+                writer.writerow([step, key, f"{float(value):.9g}"])
+        if self._tb is not None:
+            for key, value in metrics.items():
+                self._tb.add_scalar(key, float(value), step)
+        if self._wandb is not None:
+            self._wandb.log(dict(metrics), step=step)
+
+    def close(self) -> None:
+        if self._tb is not None:
+            self._tb.close()
+        if self._wandb is not None:
+            self._wandb.finish()

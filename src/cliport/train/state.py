@@ -1,0 +1,103 @@
+"""Training checkpoints: the agent checkpoint format plus the optimiser state, in one safetensors file.
+
+A training checkpoint is an ordinary agent checkpoint (so ``eval`` and ``load_agent`` read it) whose extra
+tensors under ``train_state/`` hold the two Adam optimisers' moments, and whose header records the step,
+the validation loss and the optimisers' hyper-parameters. One file, written atomically: a kill at any
+moment leaves either the previous checkpoint or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+from safetensors import safe_open
+from safetensors.torch import load_file, save_file
+
+from cliport.errors import CliportError
+
+PREFIX = "train_state/"
+
+
+class TrainStateError(CliportError):
+    """A training checkpoint that cannot be resumed from."""
+
+
+def _flatten_optimizer(name: str, opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict]:
+    sd = opt.state_dict()
+    tensors = {}
+    for idx, slots in sd["state"].items():
+        for slot, value in slots.items():
+            t = value if torch.is_tensor(value) else torch.tensor(value)
+            tensors[f"{PREFIX}{name}/{idx}/{slot}"] = t.detach().cpu().contiguous().clone()
+    return tensors, {"param_groups": sd["param_groups"]}
+
+
+def _unflatten_optimizer(name: str, tensors: dict[str, torch.Tensor], groups: dict) -> dict:
+    state: dict[int, dict[str, torch.Tensor]] = {}
+    head = f"{PREFIX}{name}/"
+    for key, value in tensors.items():
+        if key.startswith(head):
+            idx, slot = key[len(head):].split("/", 1)
+            state.setdefault(int(idx), {})[slot] = value
+    return {"state": state, "param_groups": groups["param_groups"]}
+
+
+def save_training_checkpoint(
+    path: Path,
+    model_state: dict[str, torch.Tensor],
+    metadata: dict[str, str],
+    optimizers: dict[str, torch.optim.Optimizer],
+    step: int,
+    val_loss: float | None,
+) -> Path:
+    """Write weights + optimiser state + step atomically."""
+    tensors = {k: v.detach().cpu().contiguous().clone() for k, v in model_state.items()}
+    opt_meta = {}
+    for name, opt in optimizers.items():
+        t, meta = _flatten_optimizer(name, opt)
+        tensors.update(t)
+        opt_meta[name] = meta
+    header = dict(metadata)
+    header.update(
+        {
+            "train_step": str(step),
+            "val_loss": "" if val_loss is None else repr(float(val_loss)),
+            "optimizers": json.dumps(opt_meta),
+        }
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        save_file(tensors, tmp, metadata=header)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_training_checkpoint(
+    path: Path, optimizers: dict[str, torch.optim.Optimizer]
+) -> tuple[dict[str, torch.Tensor], int, dict[str, str]]:
+    """Read (model state, step, header) and restore the optimisers in place."""
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            header = dict(f.metadata() or {})
+        tensors = load_file(str(path))
+    except Exception as err:  # noqa: BLE001 - any read failure is reported with the path
+        raise TrainStateError(f"cannot resume from {path}: {err}") from None
+    if "train_step" not in header:
+        raise TrainStateError(f"{path} is not a training checkpoint (no train_step in its header)")
+    opt_meta = json.loads(header.get("optimizers", "{}"))
+    for name, opt in optimizers.items():
+        if name not in opt_meta:
+            raise TrainStateError(f"{path} has no state for optimiser {name!r}")
+        opt.load_state_dict(_unflatten_optimizer(name, tensors, opt_meta[name]))
+    model = {k: v for k, v in tensors.items() if not k.startswith(PREFIX)}
+    return model, int(header["train_step"]), header
+
