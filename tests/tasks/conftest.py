@@ -1,0 +1,107 @@
+"""A fake Scene for task tests that need no simulator: bodies are records, the oracle view a raster.
+
+``FakeScene`` implements the parts of ``env.task_api.Scene`` and of the PyBullet client that tasks
+use: add_object, fill_template, render_oracle (object footprints rasterised as squares into the id
+mask), getBasePositionAndOrientation / resetBasePositionAndOrientation, changeVisualShape,
+getVisualShapeData (box dims parsed from the template replacements) and stepSimulation (no-op).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from cliport.geometry import HEIGHTMAP_SHAPE, PIXEL_SIZE, TASK_BOUNDS
+
+
+@dataclass
+class FakeBody:
+    urdf: str
+    position: np.ndarray
+    quat: np.ndarray
+    category: str
+    dims: tuple[float, float, float] = (0.04, 0.04, 0.04)
+    rgba: tuple[float, ...] | None = None
+
+
+class FakeClient:
+    def __init__(self, scene: FakeScene) -> None:
+        self.scene = scene
+        self.steps = 0
+
+    def getBasePositionAndOrientation(self, body_id: int):  # noqa: N802 - PyBullet's name
+        b = self.scene.bodies[body_id]
+        return tuple(b.position), tuple(b.quat)
+
+    def resetBasePositionAndOrientation(self, body_id: int, pos, quat) -> None:  # noqa: N802
+        b = self.scene.bodies[body_id]
+        b.position, b.quat = np.asarray(pos, dtype=float), np.asarray(quat, dtype=float)
+
+    def changeVisualShape(self, body_id: int, link: int, rgbaColor=None) -> None:  # noqa: N802, N803
+        self.scene.bodies[body_id].rgba = tuple(rgbaColor)
+
+    def getVisualShapeData(self, body_id: int):  # noqa: N802
+        return [(body_id, -1, 3, self.scene.bodies[body_id].dims)]
+
+    def stepSimulation(self) -> None:  # noqa: N802
+        self.steps += 1
+
+
+@dataclass
+class FakeScene:
+    seed: int = 0
+    bodies: dict[int, FakeBody] = field(default_factory=dict)
+    obj_ids: dict[str, list[int]] = field(
+        default_factory=lambda: {"fixed": [], "rigid": [], "deformable": []}
+    )
+    assets_root: Path = Path("/nonexistent")
+    renders: int = 0
+
+    def __post_init__(self) -> None:
+        self.rng = np.random.default_rng(self.seed)
+        self.client = FakeClient(self)
+        self._templates: dict[str, dict] = {}
+
+    def fill_template(self, template: str | Path, replacements: dict[str, Any]) -> Path:
+        name = f"filled-{len(self._templates)}-{Path(template).name}"
+        self._templates[name] = dict(replacements)
+        return Path(name)
+
+    def add_object(self, urdf, pose, category="rigid", **_: Any) -> int | None:
+        if pose is None or pose[0] is None:
+            return None
+        body_id = len(self.bodies) + 2  # 0 = plane, 1 = robot
+        dims = (0.04, 0.04, 0.04)
+        repl = self._templates.get(str(urdf))
+        if repl and "DIM" in repl:
+            dims = tuple(float(v) for v in repl["DIM"])
+        self.bodies[body_id] = FakeBody(str(urdf), np.asarray(pose[0], float), np.asarray(pose[1], float),
+                                        category, dims)  # fmt: skip
+        self.obj_ids[category].append(body_id)
+        return body_id
+
+    def render_oracle(self):
+        """Each body on the table appears as a 4 cm square (its id) at its x-y position; higher wins."""
+        self.renders += 1
+        ids = np.zeros(HEIGHTMAP_SHAPE, dtype=np.int32)
+        height = np.zeros(HEIGHTMAP_SHAPE, dtype=np.float32)
+        half = int(0.02 / PIXEL_SIZE)
+        for body_id, b in sorted(self.bodies.items(), key=lambda kv: kv[1].position[2]):
+            u = int((b.position[1] - TASK_BOUNDS[1, 0]) / PIXEL_SIZE)
+            v = int((b.position[0] - TASK_BOUNDS[0, 0]) / PIXEL_SIZE)
+            if not (0 <= u < ids.shape[0] and 0 <= v < ids.shape[1]):
+                continue
+            ids[max(u - half, 0) : u + half, max(v - half, 0) : v + half] = body_id
+            height[max(u - half, 0) : u + half, max(v - half, 0) : v + half] = b.position[2]
+        color = np.zeros((*HEIGHTMAP_SHAPE, 3), dtype=np.uint8)
+        return color, height, ids
+
+
+@pytest.fixture
+def fake_scene():
+    """Factory: ``fake_scene(seed)`` -> a fresh FakeScene."""
+    return lambda seed=0: FakeScene(seed)
