@@ -8,6 +8,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from cliport.errors import CliportError
+
 #: Bump when any generator's output changes, so caches are rebuilt.
 ASSETS_VERSION = "1"
 
@@ -20,7 +22,7 @@ GENERATOR_MODULES: list[str] = [
 _GENERATORS: dict[str, Callable[[Path], None]] = {}
 
 
-class AssetError(FileNotFoundError):
+class AssetError(CliportError, FileNotFoundError):
     """An asset file is missing or cannot be generated."""
 
 

@@ -1,0 +1,112 @@
+"""Rendering a :class:`~cliport.geometry.CameraConfig` with PyBullet (env.md §4).
+
+Two renderers: ``"tiny"`` (PyBullet's software TinyRenderer, what the original's images were made with)
+and ``"egl"`` (PyBullet's eglRenderer plugin: OpenGL through EGL, on a CPU-only machine via Mesa's
+llvmpipe). The choice and the measured difference between them are in docs/rendering.md.
+"""
+
+from __future__ import annotations
+
+import pkgutil
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pybullet
+
+from cliport.errors import CliportError
+from cliport.geometry import CameraConfig
+
+#: Renderer names accepted by the environment.
+RENDERERS = ("tiny", "egl")
+DEFAULT_RENDERER = "egl"
+
+
+class RendererError(CliportError):
+    """An unknown renderer was requested, or the requested one cannot be loaded."""
+
+
+@dataclass
+class CameraImages:
+    """What one camera returns; ``segmentation`` is None when it was not requested."""
+
+    color: np.ndarray  # (H, W, 3) uint8
+    depth: np.ndarray  # (H, W) float32, metres along the optical axis
+    segmentation: np.ndarray | None = None  # (H, W) uint8: object id mod 256, background 255
+
+
+def check_renderer(name: str) -> str:
+    if name not in RENDERERS:
+        raise RendererError(f"unknown renderer {name!r}; choose one of {', '.join(RENDERERS)}")
+    return name
+
+
+def egl_plugin_path() -> str | None:
+    """File of PyBullet's eglRenderer plugin, or None if this PyBullet build has none."""
+    loader = pkgutil.get_loader("eglRenderer")
+    return None if loader is None else loader.get_filename()  # type: ignore[union-attr]
+
+
+def load_egl(client: Any) -> int:
+    """Load the EGL plugin into ``client``; raise a clear error naming what is missing."""
+    path = egl_plugin_path()
+    if path is None:
+        raise RendererError(
+            "renderer 'egl': this PyBullet build ships no eglRenderer plugin; use renderer=tiny"
+        )
+    plugin = client.loadPlugin(path, "_eglRendererPlugin")
+    if plugin < 0:
+        raise RendererError(
+            "renderer 'egl': the EGL plugin could not create a context. Install EGL and Mesa "
+            "(Debian/Ubuntu: apt-get install -y libegl1 libegl-mesa0 libgl1-mesa-dri) or use renderer=tiny"
+        )
+    return plugin
+
+
+def view_projection(config: CameraConfig, client: Any) -> tuple[list[float], list[float]]:
+    """View matrix (eye, eye + optical axis, up) and projection (vertical FOV, aspect, z range)."""
+    eye = np.asarray(config.position, dtype=np.float64)
+    view = client.computeViewMatrix(eye.tolist(), (eye + config.forward).tolist(), config.up.tolist())
+    h, w = config.image_size
+    proj = client.computeProjectionMatrixFOV(config.fov_y_degrees, w / h, *config.zrange)
+    return view, proj
+
+
+def linearize_depth(zbuffer: np.ndarray, znear: float, zfar: float) -> np.ndarray:
+    """OpenGL z-buffer value b in [0, 1] -> z-depth along the optical axis (metres)."""
+    b = np.asarray(zbuffer, dtype=np.float64)
+    return 2.0 * znear * zfar / (zfar + znear - (2.0 * b - 1.0) * (zfar - znear))
+
+
+def render(
+    client: Any,
+    config: CameraConfig,
+    renderer: str,
+    *,
+    segmentation: bool = False,
+    rng: np.random.Generator | None = None,
+) -> CameraImages:
+    """Render one camera. Noise (if ``config.noise``) is drawn from ``rng``, which is then required."""
+    h, w = config.image_size
+    view, proj = view_projection(config, client)
+    flags = pybullet.ER_NO_SEGMENTATION_MASK
+    if segmentation:
+        flags = pybullet.ER_SEGMENTATION_MASK_OBJECT_AND_LINKINDEX
+    kind = pybullet.ER_BULLET_HARDWARE_OPENGL if renderer == "egl" else pybullet.ER_TINY_RENDERER
+    _, _, rgba, zbuf, seg = client.getCameraImage(
+        width=w, height=h, viewMatrix=view, projectionMatrix=proj, shadow=config.shadow,
+        flags=flags, renderer=kind,
+    )
+    color = np.asarray(rgba, dtype=np.uint8).reshape(h, w, 4)[..., :3]
+    depth = linearize_depth(np.asarray(zbuf).reshape(h, w), *config.zrange)
+    if config.noise:
+        if rng is None:
+            raise ValueError("camera noise needs the environment's rng")
+        # The original drew colour noise of shape (H, W) (a broadcasting bug); we draw (H, W, 3).
+        noisy = color.astype(np.int32) + rng.normal(0.0, 3.0, size=(h, w, 3)).astype(np.int32)
+        color = np.clip(noisy, 0, 255).astype(np.uint8)
+        depth = depth + rng.normal(0.0, 0.003, size=(h, w))
+    segm = None
+    if segmentation:
+        segm = (np.asarray(seg, dtype=np.int64).reshape(h, w) & 0xFF).astype(np.uint8)
+    return CameraImages(np.ascontiguousarray(color), depth.astype(np.float32), segm)
