@@ -1,0 +1,143 @@
+"""Self-describing agent checkpoints: one safetensors file = agent config (JSON) + trainable weights.
+
+Why this exists: the original pickles a whole Lightning module (three frozen CLIP copies included,
+1.87 GB for ``cliport``) and needs the Hydra run folder to rebuild the agent. Ours stores only the
+trainable modules' state (parameters and BatchNorm statistics, ``pick.*`` and ``place.*``), with the
+config in the safetensors header, so :func:`load_agent` rebuilds the agent from the file alone. Frozen
+encoders are never stored; they come from the user's settings (``clip_weights`` etc.) at load time.
+No pickle anywhere: loading a checkpoint cannot run code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from cliport.agents.config import AgentConfig
+from cliport.errors import CliportError
+
+if TYPE_CHECKING:
+    from cliport.agents.policy import Policy
+
+FORMAT_NAME = "cliport-agent"
+FORMAT_VERSION = 1
+TRAIN_STATE_PREFIX = "train_state/"
+
+
+class CheckpointError(CliportError):
+    """A checkpoint file that is missing, corrupt, of another format, or does not fit its agent."""
+
+
+def checkpoint_metadata(config: AgentConfig) -> dict[str, str]:
+    """The safetensors header that makes a file a self-describing agent checkpoint (also used by the
+    trainer, whose training checkpoints add optimiser state to the same format)."""
+    from cliport import __version__
+
+    return {
+        "format": FORMAT_NAME,
+        "format_version": str(FORMAT_VERSION),
+        "agent": config.agent,
+        "config": config.to_json(),
+        "cliport_version": __version__,
+    }
+
+
+def save_agent(policy: Policy, path: str | Path, extra_metadata: dict[str, str] | None = None) -> Path:
+    """Write ``policy``'s config and trainable state to ``path`` atomically; returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tensors = {k: v.detach().to("cpu").contiguous().clone() for k, v in policy.state_dict().items()}
+    metadata = checkpoint_metadata(policy.config)
+    metadata.update(extra_metadata or {})
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        save_file(tensors, tmp, metadata=metadata)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_checkpoint(path: str | Path) -> tuple[AgentConfig, dict[str, torch.Tensor], dict[str, str]]:
+    """Read (config, state dict, header metadata) with checks that name the problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path} does not exist")
+    with path.open("rb") as f:
+        magic = f.read(4)
+    if magic.startswith(b"PK"):  # a zip archive: torch.save / Lightning, not safetensors
+        raise CheckpointError(
+            f"{path} is a PyTorch/Lightning checkpoint (e.g. from the original CLIPort); convert it first "
+            f"with `cliport convert-checkpoint {path} OUT.safetensors --agent NAME`"
+        )
+    try:
+        from safetensors import safe_open
+
+        with safe_open(str(path), framework="pt") as f:
+            metadata = dict(f.metadata() or {})
+        state = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as err:
+        raise CheckpointError(f"checkpoint {path} is not a readable safetensors file: {err}") from None
+    if metadata.get("format") != FORMAT_NAME:
+        raise CheckpointError(
+            f"checkpoint {path} is not a cliport agent checkpoint (no '{FORMAT_NAME}' header)"
+        )
+    version = int(metadata.get("format_version", "0"))
+    if version > FORMAT_VERSION:
+        raise CheckpointError(
+            f"checkpoint {path} has format version {version}; this cliport reads up to {FORMAT_VERSION}"
+        )
+    try:
+        config = AgentConfig.from_dict(json.loads(metadata["config"]))
+    except (KeyError, json.JSONDecodeError) as err:
+        raise CheckpointError(f"checkpoint {path} has no valid agent config: {err}") from None
+    # Training checkpoints carry optimiser moments under "train_state/" (cliport.train.state).
+    state = {k: v for k, v in state.items() if not k.startswith(TRAIN_STATE_PREFIX)}
+    return config, state, metadata
+
+
+def load_state_strict(policy: Policy, state: dict[str, torch.Tensor], source: str) -> None:
+    """Load ``state`` into ``policy`` requiring exactly the same keys and shapes (clear report otherwise)."""
+    own = policy.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    shape_bad = [
+        f"{k}: file {tuple(state[k].shape)} vs model {tuple(own[k].shape)}"
+        for k in sorted(set(own) & set(state))
+        if tuple(state[k].shape) != tuple(own[k].shape)
+    ]
+    if missing or unexpected or shape_bad:
+        parts = []
+        for label, items in (("missing", missing), ("unexpected", unexpected), ("wrong shape", shape_bad)):
+            if items:
+                more = f" (+{len(items) - 5} more)" if len(items) > 5 else ""
+                parts.append(f"{len(items)} {label}: {', '.join(items[:5])}{more}")
+        raise CheckpointError(f"{source} does not fit agent {policy.config.agent!r}: " + "; ".join(parts))
+    policy.load_state_dict({k: v.to(own[k].dtype) for k, v in state.items()}, strict=True)
+
+
+def load_agent(
+    path: str | Path,
+    *,
+    clip_weights: str | Path | None = None,
+    allow_random_encoders: bool = False,
+    device: str | torch.device = "cpu",
+) -> Policy:
+    """Rebuild the agent stored in ``path`` (config from the file; frozen encoders from the settings)."""
+    from cliport.agents.policy import build_agent
+
+    config, state, _ = read_checkpoint(path)
+    policy = build_agent(
+        config, clip_weights=clip_weights, allow_random_encoders=allow_random_encoders, device="cpu"
+    )
+    load_state_strict(policy, state, f"checkpoint {path}")
+    return policy.to(device)

@@ -1,0 +1,267 @@
+"""Read a Lightning ``.ckpt`` saved by the original CLIPort into one of our agents.
+
+Why this exists: released CLIPort checkpoints are pickled Lightning files holding the whole module
+(key layout of models.md §13: ``attention.attn_stream_one.*``, ``transport.key_stream_two.*`` ...) with
+three fp16 copies of the frozen CLIP. We map ``attention.`` -> ``pick.`` and ``transport.`` -> ``place.``
+(our modules use the original's attribute names below that), drop the frozen encoder copies (after
+comparing them with the agent's own frozen encoder, or loading one of them into it on request) and load
+the rest with strict key and shape checks. Pickles are untrusted: ``torch.load(weights_only=True)``,
+with the few Lightning/OmegaConf classes such files reference mapped to inert placeholders; any other
+class is refused with its name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from cliport.agents.checkpoint import CheckpointError, load_state_strict
+from cliport.agents.registry import AgentSpec
+
+#: Module paths whose classes a Lightning checkpoint may reference (callback states as dict keys,
+#: saved hyper-parameters); they are replaced by inert placeholders, never imported.
+ALLOWED_GLOBAL_PREFIXES = ("pytorch_lightning.", "lightning.", "lightning_fabric.", "omegaconf.", "typing.")
+
+#: Frozen children of a stream network, by network family (models.md §9.2, §13): never trainable.
+FROZEN_CHILDREN = {
+    "clip": ("clip_rn50",),
+    "rn50_bert": ("stem", "layer1", "layer2", "layer3", "layer4", "text_encoder"),
+    "bert": ("text_encoder",),
+}
+
+#: The original's attribute names of the streams inside the attention / transport modules.
+STREAM_ONE_NAMES = (
+    "attn_stream_one",
+    "key_stream_one",
+    "query_stream_one",
+    "attn_stream",
+    "key_resnet",
+    "query_resnet",
+    "goal_resnet",
+)
+STREAM_TWO_NAMES = ("attn_stream_two", "key_stream_two", "query_stream_two")
+PREFIX_MAP = {"attention.": "pick.", "transport.": "place."}
+
+
+def _family(network: str | None) -> str | None:
+    if network is None:
+        return None
+    if "rn50_bert" in network:
+        return "rn50_bert"
+    if network.startswith("clip"):
+        return "clip"
+    if network == "plain_resnet_lang":
+        return "bert"
+    return None
+
+
+@dataclass
+class ConversionReport:
+    """What the conversion did: counts, the frozen copies found and how they compare."""
+
+    source: str
+    loaded: int = 0
+    dropped_frozen: dict[str, int] = field(default_factory=dict)  # stream prefix -> tensors dropped
+    clip_compared: int = 0
+    clip_max_weight_diff: float = 0.0
+    clip_max_stat_diff: float = 0.0
+    clip_loaded_from: str | None = None
+    not_compared: list[str] = field(default_factory=list)
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        out = [f"source: {self.source}", f"trainable tensors loaded: {self.loaded} (strict key/shape check)"]
+        for prefix, n in self.dropped_frozen.items():
+            out.append(f"frozen encoder copy dropped: {prefix} ({n} tensors)")
+        if self.clip_compared:
+            out.append(
+                f"frozen copies vs the agent's encoder: {self.clip_compared} tensors, max |weight diff| "
+                f"{self.clip_max_weight_diff:.3g} (fp16 rounding), max |BatchNorm statistic diff| "
+                f"{self.clip_max_stat_diff:.3g} (the original updates them while training)"
+            )
+        for prefix in self.not_compared:
+            out.append(f"frozen copy {prefix} not compared (no matching encoder tensors)")
+        if self.clip_loaded_from:
+            out.append(f"frozen encoder loaded from the checkpoint copy {self.clip_loaded_from}")
+        for key, value in self.metadata.items():
+            out.append(f"{key}: {value}")
+        return out
+
+
+def _placeholder(qualname: str) -> type:
+    """An inert class standing for ``qualname``: accepts any construction arguments and state."""
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: N807
+        self.args, self.kwargs = args, kwargs
+
+    def __setstate__(self, state) -> None:  # noqa: N807
+        self.state = state
+
+    module, _, name = qualname.rpartition(".")
+    return type(name, (), {"__init__": __init__, "__setstate__": __setstate__, "__module__": module})
+
+
+def read_lightning_checkpoint(path: str | Path) -> dict:
+    """``torch.load(weights_only=True)`` with an allow-list; returns the raw checkpoint dict."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path} does not exist")
+    try:
+        unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(str(path))
+    except Exception as err:  # not a zip archive (pre-1.6 torch format) or corrupt
+        raise CheckpointError(f"{path} is not a readable PyTorch checkpoint: {err}") from None
+    refused = [g for g in unsafe if not g.startswith(ALLOWED_GLOBAL_PREFIXES)]
+    if refused:
+        raise CheckpointError(
+            f"{path} references Python objects outside the allow-list ({', '.join(refused)}); refusing to "
+            "unpickle them (checkpoints are untrusted)"
+        )
+    placeholders = [(_placeholder(g), g) for g in unsafe]
+    try:
+        with torch.serialization.safe_globals(placeholders):
+            ckpt = torch.load(str(path), map_location="cpu", weights_only=True)
+    except Exception as err:
+        raise CheckpointError(f"cannot read {path} safely: {str(err).splitlines()[0]}") from None
+    if not isinstance(ckpt, dict) or "state_dict" not in ckpt:
+        raise CheckpointError(f"{path} is not a Lightning checkpoint (no 'state_dict' entry)")
+    return ckpt
+
+
+def split_state(state: dict[str, Tensor], spec: AgentSpec) -> tuple[dict[str, Tensor], dict[str, dict]]:
+    """Original state dict -> (our trainable state with pick./place. prefixes, frozen copies by prefix).
+
+    Frozen copies are returned as {"attention.attn_stream_two.clip_rn50": {suffix: tensor}}.
+    """
+    trainable: dict[str, Tensor] = {}
+    frozen: dict[str, dict[str, Tensor]] = {}
+    for key, value in state.items():
+        parts = key.split(".")
+        if len(parts) >= 3:
+            network = (
+                spec.stream_one
+                if parts[1] in STREAM_ONE_NAMES
+                else spec.stream_two
+                if parts[1] in STREAM_TWO_NAMES
+                else None
+            )
+            family = _family(network)
+            if family and parts[2] in FROZEN_CHILDREN[family]:
+                frozen.setdefault(".".join(parts[:3]), {})[".".join(parts[3:])] = value  # child-relative
+                continue
+        for old, new in PREFIX_MAP.items():
+            if key.startswith(old):
+                trainable[new + key[len(old) :]] = value
+                break
+        else:
+            trainable[key] = value  # reported as unexpected by the strict load
+    return trainable, frozen
+
+
+def _aligned(ours: dict[str, Tensor], theirs: dict[str, Tensor]) -> dict[str, str]:
+    """Map every key of ``theirs`` onto ``ours`` through one constant prefix (a wrapper's attribute
+    name) with equal shapes; {} when no prefix covers them all."""
+    if not theirs:
+        return {}
+    first = next(iter(theirs))
+    prefixes = {o[: len(o) - len(first)] for o in ours if o == first or o.endswith("." + first)}
+    for prefix in sorted(prefixes, key=len):
+        if all(prefix + k in ours and ours[prefix + k].shape == v.shape for k, v in theirs.items()):
+            return {k: prefix + k for k in theirs}
+    return {}
+
+
+def _is_stat(key: str) -> bool:
+    return key.endswith(("running_mean", "running_var", "num_batches_tracked"))
+
+
+def compare_frozen(
+    copy: dict[str, Tensor], module: torch.nn.Module, mapping: dict[str, str], name: str
+) -> tuple[float, float]:
+    """Compare a frozen copy with our encoder: (max weight diff, max BatchNorm statistic diff).
+
+    Ours is cast to the copy's dtype first (the original stores CLIP in fp16); the statistics are
+    reported only (the original's train-mode CLIP updated them while training, models.md §12)."""
+    ours = module.state_dict()
+    w_diff = s_diff = 0.0
+    for k, ok in mapping.items():
+        theirs, mine = copy[k], ours[ok]
+        if not theirs.is_floating_point() or theirs.numel() == 0:
+            continue
+        diff = float((mine.to(theirs.dtype).float() - theirs.float()).abs().max())
+        if _is_stat(k):
+            s_diff = max(s_diff, diff)
+        else:
+            w_diff = max(w_diff, diff)
+    return w_diff, s_diff
+
+
+def load_original_state(
+    policy,
+    ckpt: dict,
+    source: str,
+    *,
+    frozen_from_checkpoint: str | None = None,
+    weight_tolerance: float = 0.0,
+) -> ConversionReport:
+    """Load an original checkpoint dict into ``policy`` (a :class:`cliport.agents.policy.Policy`).
+
+    ``frozen_from_checkpoint``: None = compare the frozen copies with the agent's own encoder and refuse
+    if a weight differs by more than ``weight_tolerance`` after casting ours to the copy's dtype;
+    a prefix such as "attention.attn_stream_two.clip_rn50" = load that copy into the agent's encoder.
+    """
+    trainable, frozen = split_state(ckpt["state_dict"], policy.spec)
+    report = ConversionReport(source=source)
+    for key in ("epoch", "global_step", "pytorch-lightning_version"):
+        if key in ckpt:
+            report.metadata[key] = str(ckpt[key])
+    encoders = policy.encoders.modules()
+    for prefix, copy in frozen.items():
+        report.dropped_frozen[prefix] = len(copy)
+        if frozen_from_checkpoint is not None:
+            continue
+        target, mapping = _target_encoder(encoders, copy)
+        if target is None:
+            report.not_compared.append(prefix)
+            continue
+        w, s = compare_frozen(copy, target, mapping, prefix)
+        report.clip_compared += len(mapping)
+        report.clip_max_weight_diff = max(report.clip_max_weight_diff, w)
+        report.clip_max_stat_diff = max(report.clip_max_stat_diff, s)
+        if w > weight_tolerance:
+            raise CheckpointError(
+                f"{source}: frozen copy {prefix} differs from the agent's encoder weights by up to {w:.3g}; "
+                "check your clip_weights setting, or load the copy with --frozen-from-checkpoint"
+            )
+    if frozen_from_checkpoint is not None:
+        if frozen_from_checkpoint not in frozen:
+            raise CheckpointError(
+                f"{source} has no frozen copy {frozen_from_checkpoint!r}; "
+                f"it has: {', '.join(frozen) or 'none'}"
+            )
+        copy = frozen[frozen_from_checkpoint]
+        target, mapping = _target_encoder(encoders, copy)
+        if target is None:
+            raise CheckpointError(
+                f"frozen copy {frozen_from_checkpoint} matches none of the agent's encoders"
+            )
+        own = target.state_dict()
+        own.update({mapping[k]: v.to(own[mapping[k]].dtype) for k, v in copy.items()})
+        target.load_state_dict(own, strict=True)
+        report.clip_loaded_from = frozen_from_checkpoint
+    load_state_strict(policy, trainable, source)
+    report.loaded = len(trainable)
+    return report
+
+
+def _target_encoder(
+    encoders: list[torch.nn.Module], copy: dict[str, Tensor]
+) -> tuple[torch.nn.Module | None, dict[str, str]]:
+    """The agent encoder a frozen copy corresponds to, with the key mapping (None, {} if none)."""
+    for module in encoders:
+        mapping = _aligned(module.state_dict(), copy)
+        if mapping:
+            return module, mapping
+    return None, {}

@@ -1,0 +1,276 @@
+"""The policy: a thin object over the pick and place modules (training losses and acting).
+
+Why this exists: the original's LightningModule mixes datasets, losses, checkpoint schedule and
+acting, and runs one sample at a time. Here the networks are plain modules and this object only adds:
+``forward(batch) -> (loss, info)`` for batches of any size, ``train_step`` (the original's two
+optimisers, one backward each), ``act(obs, instruction) -> Action`` for rollouts, and ownership of the
+ONE frozen encoder set shared by every stream (never a sub-module: not in ``state_dict()``, not in
+``parameters()``, not in the optimisers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from cliport.agents.config import AgentConfig
+from cliport.agents.decoding import decode_pick, decode_place, to_action
+from cliport.agents.losses import (
+    check_pixels,
+    one_hot_cross_entropy,
+    pick_label_index,
+    place_label_index,
+    validation_errors,
+)
+from cliport.agents.registry import AgentSpec, agent_spec
+from cliport.errors import CliportError
+from cliport.geometry import HEIGHTMAP_SHAPE, INPUT_SHAPE
+from cliport.models.encoders import ImageEncoder, TextEncoder, TextFeatures
+from cliport.types import Action
+
+
+@dataclass
+class FrozenEncoders:
+    """The agent's frozen encoders (each shared by all streams); None where the agent needs none."""
+
+    image: ImageEncoder | None = None
+    text: TextEncoder | None = None
+
+    def modules(self) -> list[nn.Module]:
+        seen: list[nn.Module] = []
+        for enc in (self.image, self.text):
+            if isinstance(enc, nn.Module) and not any(enc is s for s in seen):
+                seen.append(enc)
+        return seen
+
+
+class Policy(nn.Module):
+    """Pick (attention) + place (transport) modules of one registry agent."""
+
+    def __init__(
+        self, config: AgentConfig, pick: nn.Module, place: nn.Module, encoders: FrozenEncoders
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.spec: AgentSpec = agent_spec(config.agent)
+        self.pick = pick
+        self.place = place
+        # A plain attribute (not a Module): keeps the encoders out of state_dict / parameters.
+        self.encoders = encoders
+
+    # -- device handling: the frozen encoders follow the policy's .to()/.cuda()/.float() ------------
+    def _apply(self, fn, recurse: bool = True):  # type: ignore[override]
+        super()._apply(fn, recurse)
+        for module in self.encoders.modules():
+            module._apply(fn, recurse)
+        return self
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    # -- parameters and optimisers -----------------------------------------------------------------
+    def parameter_groups(self) -> dict[str, list[nn.Parameter]]:
+        """Trainable parameters of the pick and of the place module (the original's two optimisers)."""
+        return {
+            "pick": [p for p in self.pick.parameters() if p.requires_grad],
+            "place": [p for p in self.place.parameters() if p.requires_grad],
+        }
+
+    def make_optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        """Two Adam optimisers (lr from the config, default betas/eps, no weight decay)."""
+        return {
+            name: torch.optim.Adam(params, lr=self.config.lr)
+            for name, params in self.parameter_groups().items()
+        }
+
+    # -- inputs ------------------------------------------------------------------------------------
+    def encode_text(self, instructions: Sequence[str] | str | None, batch_size: int) -> TextFeatures | None:
+        """Instructions -> frozen text features (None for agents without language)."""
+        if not self.spec.uses_language:
+            return None
+        if isinstance(instructions, str):
+            instructions = [instructions] * batch_size
+        if instructions is None or len(instructions) != batch_size:
+            got = "none" if instructions is None else len(instructions)
+            raise CliportError(
+                f"agent {self.spec.name!r} needs one instruction per sample: "
+                f"{batch_size} images, {got} instructions"
+            )
+        encoder = self.encoders.text
+        if encoder is None:
+            raise CliportError(f"agent {self.spec.name!r} was built without its text encoder")
+        with torch.no_grad():
+            return encoder.encode(list(instructions)).to(self.device)
+
+    def _image(self, batch: Mapping[str, Any], key: str = "image") -> Tensor:
+        if key not in batch:
+            raise CliportError(f"batch has no {key!r} (agent {self.spec.name!r} needs it)")
+        image = torch.as_tensor(batch[key])
+        if image.ndim != 4 or tuple(image.shape[1:]) != INPUT_SHAPE:
+            raise CliportError(
+                f"batch[{key!r}] must have shape (B, {', '.join(map(str, INPUT_SHAPE))}), "
+                f"got {tuple(image.shape)}"
+            )
+        return image.to(self.device, torch.float32)  # (B, 320, 160, 6)
+
+    def _goal(self, batch: Mapping[str, Any]) -> Tensor | None:
+        return self._image(batch, "goal_image") if self.spec.uses_goal_image else None
+
+    # -- module calls (one place that knows the modules' signatures) --------------------------------
+    def pick_logits(self, image: Tensor, text: TextFeatures | None, goal: Tensor | None) -> Tensor:
+        """(B, 320, 160, 6) -> flat pick logits (B, 320*160*1) in (H, W, R) order."""
+        if self.spec.uses_goal_image:
+            return self.pick(image, goal)
+        return self.pick(image, text)
+
+    def place_logits(
+        self, image: Tensor, p0: Tensor, text: TextFeatures | None, goal: Tensor | None
+    ) -> Tensor:
+        """(B, 320, 160, 6), pick pixels (B, 2) -> flat place logits (B, R*320*160) in (R, H, W) order."""
+        if self.spec.uses_goal_image:
+            return self.place(image, p0, goal)
+        return self.place(image, p0, text)
+
+    # -- training ----------------------------------------------------------------------------------
+    def _labels(self, batch: Mapping[str, Any], b: int) -> tuple[Tensor, Tensor]:
+        h, w = HEIGHTMAP_SHAPE
+        tensors = {}
+        for key in ("p0", "p0_theta", "p1", "p1_theta"):
+            if key not in batch:
+                raise CliportError(f"batch has no {key!r}")
+            tensors[key] = torch.as_tensor(batch[key]).to(self.device)
+            if tensors[key].shape[0] != b:
+                raise CliportError(f"batch[{key!r}] has {tensors[key].shape[0]} rows for {b} images")
+        check_pixels("p0", tensors["p0"], h, w)
+        check_pixels("p1", tensors["p1"], h, w)
+        pick_idx = pick_label_index(tensors["p0"], tensors["p0_theta"], (h, w, 1))
+        place_idx = place_label_index(tensors["p1"], tensors["p1_theta"], (self.config.n_rotations, h, w))
+        return pick_idx, place_idx
+
+    def forward(self, batch: Mapping[str, Any]) -> tuple[Tensor, dict[str, Tensor]]:
+        """Pick + place cross-entropy (data_train_eval.md §7) of a collated batch; info holds the parts
+        (detached) and the per-sample validation errors (pixel L1 distance, angle error)."""
+        image = self._image(batch)
+        b = image.shape[0]
+        pick_idx, place_idx = self._labels(batch, b)
+        text = self.encode_text(batch.get("instruction"), b)
+        goal = self._goal(batch)
+        p0 = torch.as_tensor(batch["p0"]).to(self.device).long()
+        pick_logits = self.pick_logits(image, text, goal)  # (B, 51200)
+        place_logits = self.place_logits(image, p0, text, goal)  # (B, 36*51200)
+        pick_loss = one_hot_cross_entropy(pick_logits, pick_idx).mean()
+        place_loss = one_hot_cross_entropy(place_logits, place_idx).mean()
+        loss = pick_loss + place_loss
+        info = {"loss": loss.detach(), "pick_loss": pick_loss.detach(), "place_loss": place_loss.detach()}
+        with torch.no_grad():
+            info.update(
+                validation_errors(pick_logits, place_logits, batch, HEIGHTMAP_SHAPE, self.config.n_rotations)
+            )
+        return loss, info
+
+    def train_step(
+        self, batch: Mapping[str, Any], optimizers: Mapping[str, torch.optim.Optimizer]
+    ) -> dict[str, Tensor]:
+        """One original training step on a batch: pick loss → backward → pick optimiser step; then the
+        same for place. Same gradients as ``forward(batch)[0].backward()`` (the parameter sets are
+        disjoint) but only one module's graph is alive at a time, which halves the peak memory."""
+        self.train()
+        image = self._image(batch)
+        b = image.shape[0]
+        pick_idx, place_idx = self._labels(batch, b)
+        text = self.encode_text(batch.get("instruction"), b)
+        goal = self._goal(batch)
+        p0 = torch.as_tensor(batch["p0"]).to(self.device).long()
+        pick_loss = one_hot_cross_entropy(self.pick_logits(image, text, goal), pick_idx).mean()
+        pick_loss.backward()
+        optimizers["pick"].step()
+        optimizers["pick"].zero_grad(set_to_none=True)
+        place_loss = one_hot_cross_entropy(self.place_logits(image, p0, text, goal), place_idx).mean()
+        place_loss.backward()
+        optimizers["place"].step()
+        optimizers["place"].zero_grad(set_to_none=True)
+        pick_loss, place_loss = pick_loss.detach(), place_loss.detach()
+        return {"loss": pick_loss + place_loss, "pick_loss": pick_loss, "place_loss": place_loss}
+
+    # -- acting ------------------------------------------------------------------------------------
+    @contextmanager
+    def _act_mode(self) -> Iterator[None]:
+        """Eval mode; with act_batchnorm="batch" the BatchNorms use the batch's statistics as in the
+        original evaluation (modules left in train mode), without changing the stored statistics."""
+        was_training = self.training
+        self.eval()
+        saved = []
+        if self.config.act_batchnorm == "batch":
+            for m in self.modules():
+                if isinstance(m, _BatchNorm):
+                    nbt = None if m.num_batches_tracked is None else m.num_batches_tracked.clone()
+                    saved.append((m, m.momentum, nbt))
+                    m.train()
+                    m.momentum = 0.0  # running = 1·running + 0·batch: unchanged
+        try:
+            with torch.no_grad():
+                yield
+        finally:
+            for m, momentum, nbt in saved:
+                m.momentum = momentum
+                if nbt is not None:
+                    m.num_batches_tracked.copy_(nbt)
+            self.train(was_training)
+
+    def act(
+        self, obs: Any, instruction: str | None = None, goal: Any = None, return_maps: bool = False
+    ) -> Action:
+        """Rollout action for one observation: ``obs`` is the fused (320, 160, 6) input (an array, or a
+        mapping with key "image" and, for image-goal agents, "goal_image")."""
+        if isinstance(obs, Mapping):
+            goal = obs.get("goal_image", goal)
+            obs = obs["image"]
+        image_np = np.asarray(obs, dtype=np.float32)
+        if image_np.shape != INPUT_SHAPE:
+            raise CliportError(f"act() needs the fused input of shape {INPUT_SHAPE}, got {image_np.shape}")
+        batch: dict[str, Any] = {"image": torch.from_numpy(image_np)[None]}
+        if self.spec.uses_goal_image:
+            if goal is None:
+                raise CliportError(f"agent {self.spec.name!r} needs a goal image")
+            batch["goal_image"] = torch.as_tensor(np.asarray(goal, dtype=np.float32))[None]
+        with self._act_mode():
+            image = self._image(batch)
+            text = self.encode_text([instruction if instruction is not None else ""], 1)
+            goal_t = self._goal(batch)
+            pick_logits = self.pick_logits(image, text, goal_t)[0]  # (51200,)
+            pick = decode_pick(pick_logits, HEIGHTMAP_SHAPE, 1)
+            p0 = torch.tensor([[pick.row, pick.col]], device=self.device)
+            place_logits = self.place_logits(image, p0, text, goal_t)[0]  # (36*51200,)
+            place = decode_place(place_logits, HEIGHTMAP_SHAPE, self.config.n_rotations)
+        action = to_action(pick, place, image_np)
+        if return_maps:
+            h, w = HEIGHTMAP_SHAPE
+            action.extras["pick_map"] = torch.softmax(pick_logits.float(), 0).view(h, w).cpu().numpy()
+            place_map = torch.softmax(place_logits.float(), 0).view(self.config.n_rotations, h, w)
+            action.extras["place_map"] = place_map.cpu().numpy()
+        return action
+
+
+def build_agent(
+    config: AgentConfig | str,
+    *,
+    clip_weights: str | None = None,
+    allow_random_encoders: bool = False,
+    device: str | torch.device = "cpu",
+) -> Policy:
+    """Build the agent of ``config`` (or of a registry name with default settings)."""
+    from cliport.agents.build import build_modules, load_encoders
+
+    if isinstance(config, str):
+        config = AgentConfig(agent=config)
+    encoders = load_encoders(config, clip_weights=clip_weights, allow_random=allow_random_encoders)
+    pick, place = build_modules(config, encoders)
+    return Policy(config, pick, place, encoders).to(device)
