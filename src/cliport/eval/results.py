@@ -31,12 +31,12 @@ def results_filename(eval_task: str, agent: str, n_demos: int, mode: str, model_
     return f"{name}{multi}-results-{mode}.json"
 
 
-def _jsonable(obj: Any) -> Any:
+def jsonable(obj: Any) -> Any:
     """Convert numpy values and integer dict keys (object ids) the way the original's JSON dump ends up."""
     if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
+        return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
+        return [jsonable(v) for v in obj]
     if isinstance(obj, np.ndarray):
         return obj.tolist()
     if isinstance(obj, np.generic):
@@ -64,7 +64,7 @@ def write_results(path: str | Path, results: dict[str, dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(fd, "w") as f:
-        json.dump(_jsonable(results), f, indent=4)
+        json.dump(jsonable(results), f, indent=4)
     os.replace(tmp, path)
 
 

@@ -1,0 +1,55 @@
+"""Append-only log of finished evaluation episodes, so an interrupted evaluation resumes where it stopped.
+
+One JSON line per episode, fsynced; a kill mid-write leaves at most a partial last line, which is ignored.
+The log is removed once its checkpoint's results are merged into the results file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+
+class EpisodeLog:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def done(self, checkpoint: str) -> dict[tuple[int, int], dict]:
+        """(repeat, index) -> record, for the episodes of ``checkpoint`` already finished."""
+        out: dict[tuple[int, int], dict] = {}
+        if not self.path.exists():
+            return out
+        for line in self.path.read_text().splitlines():
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a torn last line from a kill
+            if rec.get("checkpoint") == checkpoint:
+                out[(int(rec["repeat"]), int(rec["index"]))] = rec
+        return out
+
+    def append(self, record: dict) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a") as f:
+            f.write(json.dumps(record) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+    def forget(self, checkpoint: str) -> None:
+        """Drop ``checkpoint``'s lines (after its results were written); remove the file if empty."""
+        if not self.path.exists():
+            return
+        keep = []
+        for line in self.path.read_text().splitlines():
+            try:
+                if json.loads(line).get("checkpoint") != checkpoint:
+                    keep.append(line)
+            except json.JSONDecodeError:
+                continue
+        if keep:
+            tmp = self.path.with_name(self.path.name + ".tmp")
+            tmp.write_text("\n".join(keep) + "\n")
+            os.replace(tmp, self.path)
+        else:
+            self.path.unlink()
