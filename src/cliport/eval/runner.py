@@ -25,7 +25,7 @@ from cliport.eval.results import (
     select_checkpoints,
     write_results,
 )
-from cliport.eval.rollout import repeat_seed, run_episode
+from cliport.eval.rollout import EpisodeOutcome, repeat_seed, run_episode
 
 #: torch threads per evaluation process: fixed so that results do not depend on the worker count.
 THREADS_PER_WORKER = 1
@@ -81,7 +81,7 @@ def _init_worker(cfg: EvalConfig, checkpoint: str, keep_frames: bool) -> None:
     _STATE.update(cfg=cfg, policy=policy, env=Environment(**kwargs), keep_frames=keep_frames)
 
 
-def _run_job(job: Job) -> tuple[Job, float, dict, int, list]:
+def _run_job(job: Job) -> tuple[Job, EpisodeOutcome]:
     from cliport.tasks.registry import make_task
 
     cfg: EvalConfig = _STATE["cfg"]
@@ -93,7 +93,7 @@ def _run_job(job: Job) -> tuple[Job, float, dict, int, list]:
 
     out = run_episode(_STATE["env"], task, act, repeat_seed(job.seed, job.repeat),
                       keep_frames=_STATE["keep_frames"])
-    return job, out.total_reward, out.info, out.steps, out.frames
+    return job, out
 
 
 def _close_worker() -> None:
@@ -121,7 +121,7 @@ def _results_parallel(cfg: EvalConfig, checkpoint: Path, jobs: list[Job], keep_f
 def evaluate(
     cfg: EvalConfig,
     on_episode: Callable[[Job, float, float], None] | None = None,
-    on_frames: Callable[[Job, list], None] | None = None,
+    on_frames: Callable[[Job, EpisodeOutcome], None] | None = None,
 ) -> dict[str, dict]:
     """Run the evaluation described by ``cfg``; returns {checkpoint name: entry} of this run."""
     validate(cfg)
@@ -145,15 +145,16 @@ def evaluate(
         run = _results_parallel if cfg.workers > 1 and len(jobs) > 1 else _results_inline
         keep_frames = cfg.record.save_video
         if jobs:
-            for job, reward, info, steps, frames in run(cfg, ckpt, jobs, keep_frames):
+            for job, out in run(cfg, ckpt, jobs, keep_frames):
+                info = jsonable(out.info)
                 log.append({"checkpoint": ckpt.name, "repeat": job.repeat, "index": job.index,
-                            "seed": job.seed, "reward": reward, "steps": steps, "info": _plain(info)})
-                done[(job.repeat, job.index)] = {"reward": reward, "info": _plain(info)}
+                            "seed": job.seed, "reward": out.total_reward, "steps": out.steps, "info": info})
+                done[(job.repeat, job.index)] = {"reward": out.total_reward, "info": info}
                 if on_episode is not None:
                     rewards = [float(d["reward"]) for d in done.values()]
-                    on_episode(job, reward, sum(rewards) / len(rewards))
-                if frames and on_frames is not None:
-                    on_frames(job, frames)
+                    on_episode(job, out.total_reward, sum(rewards) / len(rewards))
+                if out.frames and on_frames is not None:
+                    on_frames(job, out)
         ordered = [done[(r, i)] for r in range(cfg.n_repeats) for i in range(len(seeds))]
         entry = checkpoint_entry([(float(d["reward"]), d["info"]) for d in ordered], cfg.n_repeats)
         produced[ckpt.name] = entry
@@ -175,7 +176,3 @@ def _check_agent(checkpoint: Path, agent: str) -> None:
         raise EvalError(f"checkpoint {checkpoint} is not readable: {err}") from None
     if stored != agent:
         raise EvalError(f"checkpoint {checkpoint} belongs to agent {stored!r}, not agent={agent!r}")
-
-
-def _plain(info: dict) -> dict:
-    return jsonable(info)
