@@ -80,7 +80,7 @@ def pose_matches(
         diff = abs(yaw_a - yaw_b) % symmetry
         if diff > symmetry / 2:
             diff = symmetry - diff
-    return dist < pos_eps and diff < rot_eps
+    return bool(dist < pos_eps and diff < rot_eps)
 
 
 def zone_fraction_inside(
