@@ -16,6 +16,7 @@ from cliport.errors import CliportError
 COMMANDS: dict[str, tuple[str, str]] = {
     "tasks": ("cliport.commands.tasks_list", "list every task: kind, split, end effector, primitive, max steps"),
     "env-info": ("cliport.commands.env_info", "print the simulator's settings, cameras and assets"),
+    "affordances": ("cliport.commands.affordances", "draw pick/place heatmaps of a checkpoint"),
     "eval": ("cliport.commands.eval", "evaluate checkpoints in the simulator (val/test, repeats, workers)"),
     "results": ("cliport.commands.results", "print the success table of evaluation results and plot it"),
     "download-clip": ("cliport.commands.download_clip", "download OpenAI's CLIP RN50 weights, verify SHA-256"),
