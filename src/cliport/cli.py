@@ -20,6 +20,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "eval": ("cliport.commands.eval", "evaluate checkpoints in the simulator (val/test, repeats, workers)"),
     "results": ("cliport.commands.results", "print the success table of evaluation results and plot it"),
     "download-clip": ("cliport.commands.download_clip", "download OpenAI's CLIP RN50 weights, verify SHA-256"),
+    "agents": ("cliport.commands.agents_list", "list every agent with its pick/place trainable parameter counts"),
+    "convert-checkpoint": (
+        "cliport.commands.convert_checkpoint",
+        "convert an original CLIPort Lightning .ckpt into a cliport agent checkpoint",
+    ),
     "scene-demo": (
         "cliport.commands.scene_demo",
         "build a scene, run a few pick-and-place actions, write camera views and heightmaps as PNGs",

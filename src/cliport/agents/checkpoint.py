@@ -24,7 +24,7 @@ from cliport.agents.config import AgentConfig
 from cliport.errors import CliportError
 
 if TYPE_CHECKING:
-    from cliport.agents.policy import Policy
+    from cliport.agents.policy import FrozenEncoders, Policy
 
 FORMAT_NAME = "cliport-agent"
 FORMAT_VERSION = 1
@@ -131,13 +131,19 @@ def load_agent(
     clip_weights: str | Path | None = None,
     allow_random_encoders: bool = False,
     device: str | torch.device = "cpu",
+    encoders: FrozenEncoders | None = None,
 ) -> Policy:
-    """Rebuild the agent stored in ``path`` (config from the file; frozen encoders from the settings)."""
+    """Rebuild the agent stored in ``path`` (config from the file; frozen encoders from the settings,
+    or ``encoders`` when given)."""
     from cliport.agents.policy import build_agent
 
     config, state, _ = read_checkpoint(path)
     policy = build_agent(
-        config, clip_weights=clip_weights, allow_random_encoders=allow_random_encoders, device="cpu"
+        config,
+        clip_weights=clip_weights,
+        allow_random_encoders=allow_random_encoders,
+        device="cpu",
+        encoders=encoders,
     )
     load_state_strict(policy, state, f"checkpoint {path}")
     return policy.to(device)

@@ -205,6 +205,7 @@ def load_original_state(
     *,
     frozen_from_checkpoint: str | None = None,
     weight_tolerance: float = 0.0,
+    compare: bool = True,
 ) -> ConversionReport:
     """Load an original checkpoint dict into ``policy`` (a :class:`cliport.agents.policy.Policy`).
 
@@ -220,7 +221,7 @@ def load_original_state(
     encoders = policy.encoders.modules()
     for prefix, copy in frozen.items():
         report.dropped_frozen[prefix] = len(copy)
-        if frozen_from_checkpoint is not None:
+        if frozen_from_checkpoint is not None or not compare:
             continue
         target, mapping = _target_encoder(encoders, copy)
         if target is None:
@@ -265,3 +266,47 @@ def _target_encoder(
         if mapping:
             return module, mapping
     return None, {}
+
+
+def load_original_checkpoint(
+    path: str | Path,
+    agent: str,
+    *,
+    clip_weights: str | Path | None = None,
+    compare_frozen: bool = True,
+    frozen_from_checkpoint: str | None = None,
+    allow_random_encoders: bool = False,
+    weight_tolerance: float = 0.0,
+):
+    """An original ``.ckpt`` -> (our Policy, ConversionReport).
+
+    With encoder weights available (``clip_weights`` / $CLIPORT_CLIP_WEIGHTS) the agent is runnable and
+    the checkpoint's frozen copies are checked against them; ``frozen_from_checkpoint`` loads one copy
+    into the encoder instead (needs a buildable encoder: weights, or ``allow_random_encoders``). Without
+    either, the agent is built with shape-only encoders: enough to convert (our checkpoints hold no
+    frozen weights), not to run.
+    """
+    from cliport.agents.config import AgentConfig
+    from cliport.agents.encoders import encoder_weights_available, shape_only_encoders
+    from cliport.agents.policy import build_agent
+
+    config = AgentConfig(agent=agent)
+    ckpt = read_lightning_checkpoint(path)
+    runnable = allow_random_encoders or encoder_weights_available(config, clip_weights)
+    if runnable:
+        policy = build_agent(config, clip_weights=clip_weights, allow_random_encoders=allow_random_encoders)
+    else:
+        if frozen_from_checkpoint is not None:
+            raise CheckpointError("frozen_from_checkpoint needs a buildable encoder (clip_weights)")
+        policy = build_agent(config, encoders=shape_only_encoders(config))
+    report = load_original_state(
+        policy,
+        ckpt,
+        str(path),
+        frozen_from_checkpoint=frozen_from_checkpoint,
+        weight_tolerance=weight_tolerance,
+        compare=compare_frozen and runnable,
+    )
+    if not runnable:
+        report.not_compared = list(report.dropped_frozen)
+    return policy, report

@@ -265,12 +265,19 @@ def build_agent(
     clip_weights: str | None = None,
     allow_random_encoders: bool = False,
     device: str | torch.device = "cpu",
+    encoders: FrozenEncoders | None = None,
 ) -> Policy:
-    """Build the agent of ``config`` (or of a registry name with default settings)."""
-    from cliport.agents.build import build_modules, load_encoders
+    """Build the agent of ``config`` (or of a registry name with default settings).
+
+    Frozen encoders are loaded from the settings (``clip_weights`` / $CLIPORT_CLIP_WEIGHTS; random
+    weights only with ``allow_random_encoders``) unless ``encoders`` are given (tests, sharing).
+    """
+    from cliport.agents.build import build_modules
+    from cliport.agents.encoders import load_encoders
 
     if isinstance(config, str):
         config = AgentConfig(agent=config)
-    encoders = load_encoders(config, clip_weights=clip_weights, allow_random=allow_random_encoders)
+    if encoders is None:
+        encoders = load_encoders(config, clip_weights=clip_weights, allow_random=allow_random_encoders)
     pick, place = build_modules(config, encoders)
     return Policy(config, pick, place, encoders).to(device)

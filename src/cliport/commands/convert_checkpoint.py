@@ -1,0 +1,51 @@
+"""Convert an original CLIPort Lightning checkpoint (.ckpt) into a cliport agent checkpoint."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from cliport.errors import CliportError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="cliport convert-checkpoint", description=__doc__)
+    parser.add_argument("src", type=Path, help="the original's .ckpt file (read with weights_only=True)")
+    parser.add_argument("dst", type=Path, help="output file (safetensors; config + trainable weights)")
+    parser.add_argument("--agent", required=True, help="registry name the checkpoint was trained as")
+    parser.add_argument(
+        "--clip-weights",
+        default=None,
+        help="CLIP RN50 weights to check the checkpoint's frozen copies against (else $CLIPORT_CLIP_WEIGHTS; "
+        "without any, the copies are dropped unchecked: the output never contains frozen weights)",
+    )
+    parser.add_argument(
+        "--weight-tolerance",
+        type=float,
+        default=0.0,
+        help="largest accepted |difference| between a frozen copy and our encoder (default exact, in fp16)",
+    )
+    parser.add_argument("--allow-random-clip", action="store_true", help="(testing) random frozen encoders")
+    parser.add_argument("--force", action="store_true", help="overwrite dst")
+    args = parser.parse_args(argv)
+
+    from cliport.agents.checkpoint import save_agent
+    from cliport.agents.original import load_original_checkpoint
+
+    if args.dst.exists() and not args.force:
+        raise CliportError(f"{args.dst} exists; pass --force to overwrite")
+    if args.src.resolve() == args.dst.resolve():
+        raise CliportError("source and destination are the same file")
+    policy, report = load_original_checkpoint(
+        args.src,
+        args.agent,
+        clip_weights=args.clip_weights,
+        compare_frozen=True,
+        allow_random_encoders=args.allow_random_clip,
+        weight_tolerance=args.weight_tolerance,
+    )
+    save_agent(policy, args.dst, extra_metadata={"converted_from": args.src.name})
+    for line in report.lines():
+        print(line)
+    print(f"wrote {args.dst} ({args.dst.stat().st_size / 1e6:.1f} MB)")
+    return 0
