@@ -31,6 +31,7 @@ class BlocksScene:
     mode: str = "train"
     name: str = "builtin-blocks"
     block_urdf: str = BLOCK_URDF
+    block_size: float = BLOCK_SIZE
     block_ids: list[int] = field(default_factory=list)
 
     def sample_positions(self, rng: np.random.Generator) -> list[tuple[float, float, float]]:
@@ -45,7 +46,7 @@ class BlocksScene:
     def reset(self, scene: Scene) -> None:
         poses = self.positions if self.positions is not None else self.sample_positions(scene.rng)
         self.block_ids = [
-            scene.add_object(self.block_urdf, ((x, y, BLOCK_SIZE / 2), yaw_quat(yaw)), "rigid")
+            scene.add_object(self.block_urdf, ((x, y, self.block_size / 2), yaw_quat(yaw)), "rigid")
             for x, y, yaw in poses
         ]
 

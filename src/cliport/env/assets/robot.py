@@ -4,7 +4,7 @@ The original ships these as files; we build them here so the package carries no 
 kinematic tree, masses and inertias of the UR5 follow env.md §7 (ROS ur_description values), with
 simple procedurally built visual meshes. Only ``wrist_3_link`` collides, as in the original. Paths are
 the original's relative paths, so a folder with the original assets can be used instead.
-A 4 cm block for the built-in scene lives at ``builtin/block.urdf``.
+A 4 cm block and a 1 cm block for the built-in scene live under ``builtin/``.
 """
 
 from __future__ import annotations
@@ -297,6 +297,15 @@ def _builtin_block(root: Path) -> None:
             f'<visual><geometry>{box}</geometry><material name="red"><color rgba="{_rgba(BLOCK_RED)}"/>'
             f"</material></visual><collision><geometry>{box}</geometry></collision></link>")
     _write(root / "builtin/block.urdf", f'<?xml version="1.0"?>\n<robot name="block">{link}</robot>\n')
+
+
+@asset_generator("builtin/small_block.urdf")
+def _builtin_small_block(root: Path) -> None:
+    box = '<box size="0.01 0.01 0.01"/>'
+    link = (f'<link name="baseLink">{_contact(0.5, 0.0, 1.0)}{_inertial(0.001, 1, 1, 1)}'
+            f'<visual><geometry>{box}</geometry><material name="red"><color rgba="{_rgba(BLOCK_RED)}"/>'
+            f"</material></visual><collision><geometry>{box}</geometry></collision></link>")
+    _write(root / "builtin/small_block.urdf", f'<?xml version="1.0"?>\n<robot name="small">{link}</robot>\n')
 
 
 def mesh_extent(path: Path) -> np.ndarray:
