@@ -1,0 +1,67 @@
+"""Build a dataset's ``dataset.json`` (metadata + ordered episode index) from what is on disk.
+
+Used at the end of every generation run and by ``cliport demos ... merge=true`` after shards. The
+index lists the first ``n`` successful seeds of the schedule, numbered 0..n-1 in seed order; it is
+refused (with the seed still missing) while some earlier seed has not been attempted.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from cliport.data.episode import EpisodeFileError
+from cliport.data.schedule import FIRST_SEED, STEP, Outcomes
+from cliport.data.store import (
+    DatasetError,
+    DatasetMeta,
+    EpisodeEntry,
+    episode_file,
+    read_attempts,
+    write_meta,
+)
+
+
+def _episode_summary(path: Path) -> tuple[int, float]:
+    """(n_actions, total_reward) from the small ``meta`` member only (the maps are not decompressed)."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"][()]))
+        return int(meta["n_actions"]), float(meta["total_reward"])
+    except Exception as err:  # noqa: BLE001 - any damage is reported with the file name
+        raise EpisodeFileError(
+            f"episode file {path} is corrupt or truncated ({type(err).__name__}: {err})"
+        ) from err
+
+
+def build_index(
+    folder: str | Path, task: str, mode: str, n: int, outcomes: Outcomes | None = None
+) -> list[int]:
+    """Write ``dataset.json`` listing the first n successes; returns their seeds."""
+    folder = Path(folder)
+    outcomes = outcomes or Outcomes(read_attempts(folder))
+    selected = outcomes.selection(mode, n)
+    if selected is None:
+        missing = outcomes.first_unknown(mode, n)
+        k = (missing - FIRST_SEED[mode]) // STEP if missing is not None else -1
+        raise DatasetError(
+            f"{folder}: cannot index {n} episodes yet: seed {missing} (attempt {k}) has not been tried; "
+            f"{outcomes.n_successes} successes known. Run the missing shard(s) "
+            "(attempt k belongs to shard k % N) "
+            "or rerun without shard=."
+        )
+    entries = []
+    for index, seed in enumerate(selected):
+        path = episode_file(folder, seed)
+        n_actions, total = _episode_summary(path)
+        entries.append(EpisodeEntry(index, seed, str(path.relative_to(folder)), n_actions, total))
+    meta = DatasetMeta(
+        task=task,
+        mode=mode,
+        seed_schedule=f"first {n} successful seeds of {FIRST_SEED[mode]}, {FIRST_SEED[mode] + STEP}, ...",
+        episodes=entries,
+    )
+    write_meta(folder, meta)
+    return selected
