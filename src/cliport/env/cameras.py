@@ -19,7 +19,7 @@ from cliport.geometry import CameraConfig
 
 #: Renderer names accepted by the environment.
 RENDERERS = ("tiny", "egl")
-DEFAULT_RENDERER = "egl"
+DEFAULT_RENDERER = "tiny"
 
 
 class RendererError(CliportError):
@@ -110,3 +110,29 @@ def render(
     if segmentation:
         segm = (np.asarray(seg, dtype=np.int64).reshape(h, w) & 0xFF).astype(np.uint8)
     return CameraImages(np.ascontiguousarray(color), depth.astype(np.float32), segm)
+
+
+def probe_egl() -> str | None:
+    """None if the EGL renderer loads here, else the reason; PyBullet's C-level chatter is silenced."""
+    import os
+    import sys
+
+    from pybullet_utils import bullet_client
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    try:
+        client = bullet_client.BulletClient(pybullet.DIRECT)
+        try:
+            load_egl(client)
+            return None
+        except RendererError as err:
+            return str(err)
+        finally:
+            client.disconnect()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
