@@ -32,7 +32,7 @@ def block_episode(
     return Episode(
         color=color, height=height, pick=np.asarray(picks), place=np.asarray(places),
         reward=np.r_[0.0, np.full(n_actions, 1.0 / n_actions)],
-        instruction=[f"do step {k}" for k in range(n)],
+        instruction=[f"{task} seed {seed} step {k}" for k in range(n)],
         seed=seed, task=task, mode=mode, obj_ids=np.array([5]), obj_pose=np.zeros((n, 1, 7)),
         obj_dims=np.ones((n, 1, 3)), extras=[{"k": k} for k in range(n)],
     )
