@@ -68,15 +68,26 @@ def test_rope_scene(name, fake_scene):
 
 def test_sweeping_zone_fraction(fake_scene):
     scene = fake_scene(1)
+    add = scene.add_object
+
+    def add_small(urdf, pose, category="rigid", **kw):  # block/small.urdf is a 1 cm cube
+        body = add(urdf, pose, category, **kw)
+        scene.bodies[body].dims = (0.01, 0.01, 0.01)
+        return body
+
+    scene.add_object = add_small
     task = make_task("sweeping-piles")
     task.reset(scene)
     (goal,) = task.goals
+    assert all(p.shape == (3, 1) for p in goal.zone.points.values())
     assert task.ee_type == "spatula" and task.primitive == "push" and goal.replace and not goal.rotations
     assert len(goal.objects) == 50 and goal.matches.shape == (50, 1) and goal.zone.size[:2] == (0.12, 0.12)
     for o in goal.objects:
         x, y = scene.bodies[o.body_id].position[:2]
         assert 0.40 <= x < 0.60 and -0.10 <= y < 0.10
     zone_xyz = goal.targets[0][0]
+    for o in goal.objects[20:]:  # far from the zone
+        scene.client.resetBasePositionAndOrientation(o.body_id, (0.3, -0.45, 0.01), yaw_quat(0))
     for o in goal.objects[:20]:  # each block is one point at (-0.005, -0.005, -0.005)
         scene.client.resetBasePositionAndOrientation(o.body_id, zone_xyz + (0.005, 0.005, 0.01), yaw_quat(0))
     assert task.step_reward(scene, goal) == pytest.approx(20 / 50)
