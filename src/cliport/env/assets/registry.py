@@ -16,7 +16,7 @@ ASSETS_VERSION = "1"
 #: Modules whose import registers generators (kept as strings so importing is cheap).
 GENERATOR_MODULES: list[str] = [
     "cliport.env.assets.robot",
-    "cliport.env.assets.props",
+    "cliport.env.assets.props", "cliport.env.assets.props_meshes", "cliport.env.assets.kitting_shapes",
 ]
 
 _GENERATORS: dict[str, Callable[[Path], None]] = {}
