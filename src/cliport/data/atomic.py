@@ -17,12 +17,23 @@ from typing import IO, Any
 TMP_PREFIX = ".tmp-"
 
 
+def _file_mode() -> int:
+    """0o666 minus the process umask (mkstemp would leave 0o600, unreadable for co-workers)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+_MODE = _file_mode()
+
+
 def write_atomic(path: str | Path, write: Callable[[IO[bytes]], Any]) -> Path:
     """Call ``write(file)`` on a temporary file next to ``path``, fsync it, then rename it to ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX + path.name + ".", dir=path.parent)
     try:
+        os.fchmod(fd, _MODE)
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
