@@ -52,7 +52,7 @@ def episode_seeds(cfg: EvalConfig) -> list[int]:
             f"evaluation dataset {folder} does not exist; generate it with "
             f"`cliport demos task={cfg.eval_task} mode={cfg.mode} n={cfg.n_demos} data_dir=...`"
         )
-    seeds = read_meta(folder).seeds()
+    seeds = read_meta(folder).seeds
     if len(seeds) < cfg.n_demos:
         raise EvalError(f"{folder} holds {len(seeds)} episodes but n_demos={cfg.n_demos} were asked for")
     return seeds[: cfg.n_demos]

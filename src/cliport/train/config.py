@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cliport.errors import ConfigError
 
@@ -59,8 +60,11 @@ class TrainSection:
     seed: int = 0
     clip_weights: str = ""
     allow_random_clip: bool = False
-    #: Validate (logs + best.ckpt) every this many steps; 0 = the original's max_epochs // 50 epochs.
+    #: Validate (logged) every this many steps; 0 = the original's (max_epochs // 50) epochs; -1 = only
+    #: the validation passes before saves.
     val_every: int = 0
+    #: Architecture knobs handed to the agent (e.g. {resnet_base: 8} for a tiny test network).
+    model_options: dict[str, Any] = field(default_factory=dict)
     progress: bool = True
 
 

@@ -1,0 +1,137 @@
+"""``train(cfg)``: wire the dataset, the agent and the loop together (callable from tests and the CLI).
+
+Folder layout as the original: ``{root_dir}/{exp_folder}/{task}-{agent}-n{n_demos}-train/`` with
+``checkpoints/steps=NNNNN-val_loss=X.ckpt`` and ``checkpoints/last.ckpt``, and the resolved config in
+``.hydra/config.yaml`` (where the original's evaluation looks for it) and ``config.yaml``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+from omegaconf import OmegaConf
+
+from cliport.config import save_config
+from cliport.errors import ConfigError
+from cliport.train.config import TrainConfig, data_dir, train_dir, val_interval, validate
+from cliport.train.loop import LoopResult, LoopSettings, fit
+
+
+def _device(cfg: TrainConfig) -> str:
+    acc = cfg.train.accelerator
+    if acc == "cuda" or (acc == "auto" and torch.cuda.is_available()):
+        if not torch.cuda.is_available():
+            raise ConfigError("train.accelerator=cuda but no CUDA device is available")
+        return f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
+    return "cpu"
+
+
+def build_policy(cfg: TrainConfig, device: str):
+    from cliport.agents.config import AgentConfig
+    from cliport.agents.policy import build_agent
+
+    t = cfg.train
+    agent_cfg = AgentConfig(
+        agent=t.agent, n_rotations=t.n_rotations, attn_stream_fusion_type=t.attn_stream_fusion_type,
+        trans_stream_fusion_type=t.trans_stream_fusion_type, lang_fusion_type=t.lang_fusion_type,
+        batchnorm=t.batchnorm, lr=t.lr, model_options=dict(getattr(t, "model_options", {}) or {}),
+    )
+    return build_agent(agent_cfg, clip_weights=t.clip_weights or None,
+                       allow_random_encoders=t.allow_random_clip, device=device)
+
+
+def _datasets(cfg: TrainConfig, with_goal: bool):
+    from cliport.data.dataset import make_dataset
+
+    t = cfg.train
+    theta = cfg.dataset.augment.theta_sigma
+    common = dict(cache=cfg.dataset.cache, with_goal=with_goal, seed=t.seed)
+    train_ds = make_dataset(data_dir(cfg), t.task, "train", n_demos=t.n_demos, augment=True,
+                            theta_sigma=theta, **common)
+    val_ds = make_dataset(data_dir(cfg), t.task, "val", n_demos=0, augment=False, theta_sigma=theta, **common)
+    return train_ds, val_ds
+
+
+def _checkpoint_metadata(policy) -> dict[str, str]:
+    from cliport import __version__
+    from cliport.agents.checkpoint import FORMAT_NAME, FORMAT_VERSION
+
+    return {"format": FORMAT_NAME, "format_version": str(FORMAT_VERSION), "agent": policy.config.agent,
+            "config": policy.config.to_json(), "cliport_version": __version__}
+
+
+def train(cfg: TrainConfig, stop_after: int | None = None) -> LoopResult:
+    """Train as configured; with ``train.devices > 1`` outside torchrun, spawn that many processes."""
+    validate(cfg)
+    from cliport.train.distributed import launched_by_torchrun, spawn
+
+    if cfg.train.devices > 1 and not launched_by_torchrun():
+        device = "cuda" if _device(cfg).startswith("cuda") else "cpu"
+        spawn(_train_rank, nprocs=cfg.train.devices, device=device, args=(OmegaConf.to_container(
+            OmegaConf.structured(cfg)), stop_after))
+        return LoopResult(0, cfg.train.n_steps)
+    if launched_by_torchrun():
+        from cliport.train.distributed import init_process_group
+
+        init_process_group(_device(cfg))
+    return _train_here(cfg, stop_after)
+
+
+def _train_rank(cfg_dict: dict, stop_after: int | None) -> None:
+    cfg = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(TrainConfig), cfg_dict))
+    _train_here(cfg, stop_after)
+
+
+def _train_here(cfg: TrainConfig, stop_after: int | None) -> LoopResult:
+    from cliport.train.data import BatchStream, validation_batches
+    from cliport.train.logging import MetricLogger
+
+    rank = torch.distributed.get_rank() if torch.distributed.is_initialized() else 0
+    world = torch.distributed.get_world_size() if torch.distributed.is_initialized() else 1
+    t = cfg.train
+    torch.manual_seed(t.seed)
+    out = train_dir(cfg)
+    device = _device(cfg)
+    policy = build_policy(cfg, device)
+    train_ds, val_ds = _datasets(cfg, with_goal=policy.spec.uses_goal_image)
+    if rank == 0:
+        resolved = OmegaConf.structured(cfg)
+        save_config(resolved, out / ".hydra" / "config.yaml")
+        save_config(resolved, out / "config.yaml")
+    stream = BatchStream(train_ds, t.batch_size, t.n_steps, t.num_workers, world)
+    val_cache: list[dict] | None = None
+
+    def val_batches() -> list[dict]:
+        nonlocal val_cache
+        if val_cache is None:
+            val_cache = [_to(b, device) for b in validation_batches(val_ds, t.n_val, t.batch_size)]
+        return val_cache
+
+    wandb_cfg = None
+    if t.log:
+        wandb_cfg = {"project": cfg.wandb.project, "name": out.name, "dir": str(out)}
+        if cfg.wandb.entity:
+            wandb_cfg["entity"] = cfg.wandb.entity
+    logger = MetricLogger(out, wandb_cfg=wandb_cfg, enabled=rank == 0)
+    settings = LoopSettings(
+        n_steps=t.n_steps, lr=t.lr, save_steps=list(t.save_steps), last_every=t.last_every,
+        val_every=val_interval(cfg) if t.val_every >= 0 else 0, resume=t.load_from_last_ckpt,
+        progress=t.progress, precision=t.precision,
+    )
+    try:
+        return fit(policy, settings, lambda step, r: _to(stream(step, r), device), val_batches,
+                   out / "checkpoints", lambda: _checkpoint_metadata(policy), logger, stop_after=stop_after)
+    finally:
+        logger.close()
+
+
+def _to(batch: dict, device: str) -> dict:
+    if device == "cpu":
+        return batch
+    return {k: v.to(device, non_blocking=True) if torch.is_tensor(v) else v for k, v in batch.items()}
+
+
+def checkpoint_dir(cfg: TrainConfig) -> Path:
+    return train_dir(cfg) / "checkpoints"
