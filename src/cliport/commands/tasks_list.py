@@ -4,10 +4,32 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from cliport.tasks.registry import task_info, task_names
 
 _COLUMNS = ("name", "kind", "split", "ee", "primitive", "max_steps")
+
+
+@contextmanager
+def _banner_to_stderr() -> Iterator[None]:
+    """Send what C extensions print while task modules import (PyBullet's build banner) to stderr."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no real stdout file descriptor
+        yield
+        return
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _rows(kind: str | None) -> list[dict[str, object]]:
@@ -41,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kind", choices=("demo", "language"), help="only tasks of this kind")
     parser.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     args = parser.parse_args(argv)
-    rows = _rows(args.kind)
+    with _banner_to_stderr():
+        rows = _rows(args.kind)
     if args.json:
         print(json.dumps(rows, indent=1))
     else:
