@@ -269,3 +269,9 @@ class Environment(gym.Env):
                 pass
             self.client = None
         shutil.rmtree(self._tmpdir, ignore_errors=True)
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - best effort at interpreter shutdown
+            pass
