@@ -125,3 +125,16 @@ def test_theta_sigma_per_task(tmp_path):
     turn = DemoDataset(tmp_path / "turn-train", augment=True, theta_sigma={"flat": 0.0, "default": 60.0})
     assert all(flat[i]["perturb"][0] == 0.0 for i in range(10))
     assert any(abs(turn[i]["perturb"][0]) > 0.05 for i in range(10))
+
+
+def test_corrupt_episode_raises_naming_it_or_is_skipped_when_asked(tmp_path):
+    folder = make_folder(tmp_path, "toy", "train", [0, 2, 4])
+    (folder / "episodes" / "000002.npz").write_bytes(b"truncated")
+    strict = DemoDataset(folder)
+    with pytest.raises(Exception, match="000002.npz"):
+        for i in range(30):
+            strict[i]
+    lenient = DemoDataset(folder, skip_bad=True)
+    with pytest.warns(UserWarning, match="000002.npz"):
+        seeds = {int(lenient[i]["instruction"].split()[2]) for i in range(30)}
+    assert seeds == {0, 4}

@@ -9,6 +9,7 @@ p0_theta / p1_theta float32, instruction, task, perturb (5,) float32, goal_image
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import numpy as np
 import torch.utils.data
 
 from cliport.data.augment import perturb, warp_image
-from cliport.data.episode import Episode, load_episode
+from cliport.data.episode import Episode, EpisodeFileError, load_episode
 from cliport.data.store import DatasetError, dataset_folder, read_meta
 from cliport.env.heightmap import network_input
 from cliport.geometry import INPUT_BOUNDS, PIXEL_SIZE, quat_to_eulerXYZ, xyz_to_pix
@@ -44,6 +45,7 @@ class EpisodeFolder:
         self._cache: dict[int, Episode] = {}
         self.task = self.meta.task or self.folder.name.rsplit("-", 1)[0]
         self.sequential = "-seq" in self.folder.name
+        self.bad: set[int] = set()  # unreadable episodes skipped so far (skip_bad only)
 
     def __len__(self) -> int:
         return len(self.meta.episodes)
@@ -119,8 +121,11 @@ def _subset(n_available: int, n_demos: int, rng: np.random.Generator, where: str
 
 
 class _SamplingDataset(torch.utils.data.Dataset):
-    def __init__(self, *, augment: bool, theta_sigma: ThetaSigma, seed: int, with_goal: bool) -> None:
+    def __init__(
+        self, *, augment: bool, theta_sigma: ThetaSigma, seed: int, with_goal: bool, skip_bad: bool = False
+    ) -> None:
         self.augment = augment
+        self.skip_bad = skip_bad
         self.theta_sigma = theta_sigma
         self.seed = int(seed)
         self.epoch = 0
@@ -132,8 +137,29 @@ class _SamplingDataset(torch.utils.data.Dataset):
     def _rng(self, index: int) -> np.random.Generator:
         return np.random.default_rng([self.seed, self.epoch, int(index)])
 
-    def _item(self, source: EpisodeFolder, ep_index: int, rng: np.random.Generator) -> dict[str, Any]:
-        episode = source.load(ep_index)
+    def _load(
+        self, source: EpisodeFolder, candidates: np.ndarray, rng: np.random.Generator
+    ) -> tuple[int, Episode]:
+        """A random episode among ``candidates``; unreadable ones raise, or are skipped with a warning."""
+        ep_index = int(rng.choice(candidates))
+        while True:
+            try:
+                return ep_index, source.load(ep_index)
+            except EpisodeFileError as err:
+                if not self.skip_bad:
+                    raise
+                if ep_index not in source.bad:
+                    warnings.warn(f"skipping unreadable episode: {err}", stacklevel=3)
+                    source.bad.add(ep_index)
+                remaining = [int(c) for c in candidates if int(c) not in source.bad]
+                if not remaining:
+                    raise DatasetError(f"{source.folder}: no readable episode left") from err
+                ep_index = int(rng.choice(remaining))
+
+    def _item(
+        self, source: EpisodeFolder, candidates: np.ndarray, rng: np.random.Generator
+    ) -> dict[str, Any]:
+        ep_index, episode = self._load(source, candidates, rng)
         if len(episode) < 2:
             raise DatasetError(f"episode {ep_index} of {source.folder} has no action")
         i = int(rng.integers(0, len(episode) - 1))  # never the final, action-less entry
@@ -149,9 +175,10 @@ class DemoDataset(_SamplingDataset):
     def __init__(
         self, folder: str | Path, *, n_demos: int = 0, augment: bool = False,
         theta_sigma: ThetaSigma = DEFAULT_THETA_SIGMA, seed: int = 0, cache: bool = True,
-        with_goal: bool = False,
+        with_goal: bool = False, skip_bad: bool = False,
     ) -> None:
-        super().__init__(augment=augment, theta_sigma=theta_sigma, seed=seed, with_goal=with_goal)
+        super().__init__(augment=augment, theta_sigma=theta_sigma, seed=seed, with_goal=with_goal,
+                         skip_bad=skip_bad)
         self.source = EpisodeFolder(folder, cache=cache)
         rng = np.random.default_rng([self.seed, 0xD340])
         self.selected = _subset(len(self.source), n_demos, rng, str(self.source.folder), strict=True)
@@ -161,8 +188,7 @@ class DemoDataset(_SamplingDataset):
 
     def __getitem__(self, index: int) -> dict[str, Any]:
         rng = self._rng(index)
-        ep = int(rng.choice(self.selected))
-        return self._item(self.source, ep, rng)
+        return self._item(self.source, self.selected, rng)
 
 
 class MultiTaskDataset(_SamplingDataset):
@@ -175,11 +201,12 @@ class MultiTaskDataset(_SamplingDataset):
     def __init__(
         self, data_dir: str | Path, group: str, mode: str, *, n_demos: int = 0, augment: bool = False,
         theta_sigma: ThetaSigma = DEFAULT_THETA_SIGMA, seed: int = 0, cache: bool = False,
-        with_goal: bool = False,
+        with_goal: bool = False, skip_bad: bool = False,
     ) -> None:
         from cliport.tasks.groups import group as get_group
 
-        super().__init__(augment=augment, theta_sigma=theta_sigma, seed=seed, with_goal=with_goal)
+        super().__init__(augment=augment, theta_sigma=theta_sigma, seed=seed, with_goal=with_goal,
+                         skip_bad=skip_bad)
         self.group = get_group(group)
         self.members = list(self.group.members(mode))
         self.sources = [EpisodeFolder(dataset_folder(data_dir, m, mode), cache=cache) for m in self.members]
@@ -198,8 +225,7 @@ class MultiTaskDataset(_SamplingDataset):
     def __getitem__(self, index: int) -> dict[str, Any]:
         rng = self._rng(index)
         m = int(rng.choice(len(self.members), p=self.weights))
-        ep = int(rng.choice(self.selected[m]))
-        return self._item(self.sources[m], ep, rng)
+        return self._item(self.sources[m], self.selected[m], rng)
 
 
 def make_dataset(data_dir: str | Path, task: str, mode: str, **kwargs: Any) -> _SamplingDataset:
