@@ -8,9 +8,11 @@ the ``instant-clip-tokenizer`` package (byte-compatible with OpenAI's ``SimpleTo
 * HTML entities are unescaped twice and surrounding whitespace stripped, runs of whitespace collapse to
   one space, and the text is lower-cased — as OpenAI's ``basic_clean`` / ``whitespace_clean``.
 * Of ``ftfy.fix_text`` (which OpenAI runs first) we apply the parts that can change ids of ordinary
-  text: curly quotes -> straight quotes, Latin ligatures (e.g. "ﬁ") and full-width characters -> their
-  plain forms, and Unicode NFC composition. ftfy's mojibake repair (e.g. "Ã©" -> "é") is not
-  reproduced; CLIPort's instructions are plain ASCII templates, for which all of this is a no-op.
+  text: terminal escapes and control characters removed, curly quotes -> straight quotes, Latin
+  ligatures (e.g. "ﬁ") and half/full-width characters -> their plain forms, Unicode NFC composition.
+  ftfy's mojibake repair (e.g. "Ã©" -> "é") is not reproduced; CLIPort's instructions are plain ASCII
+  templates, for which all of this is a no-op. tests/models/test_clip_reference.py compares the ids
+  with OpenAI's tokenizer when a copy of it is available.
 """
 
 from __future__ import annotations
@@ -34,11 +36,14 @@ VOCAB_SIZE = 49408
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
                          "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"'})
-# Latin ligatures that ftfy expands (the typographic ones; NFKC gives their letters).
-_LIGATURES = "\u0132\u0133\u013f\u0140\u0149\u01c4\u01c5\u01c6\u01c7\u01c8\u01c9\u01ca\u01cb\u01cc" + "".join(
-    chr(c) for c in range(0xFB00, 0xFB07)
-)
+# Latin ligatures and digraphs that ftfy expands: NFKC gives the same letters, except U+FB05 ("long s t").
+_LIGATURES = "\u0132\u0133\u0149" + "".join(chr(c) for c in range(0x01C4, 0x01CD)) + "\u01f1\u01f2\u01f3"
+_LIGATURES += "".join(chr(c) for c in range(0xFB00, 0xFB07))
+_SPECIAL = {"\ufb05": "\u017ft", "\u3000": " "}
 _WHITESPACE = re.compile(r"\s+")
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[a-zA-Z]")
+# C0 controls other than whitespace, DEL and the byte-order mark: removed, as ftfy does.
+_CONTROL = dict.fromkeys([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20), 0x7F, 0xFEFF])
 
 
 class TokenizerError(CliportError, ValueError):
@@ -48,11 +53,10 @@ class TokenizerError(CliportError, ValueError):
 def _fix_width_and_ligatures(text: str) -> str:
     out = []
     for ch in text:
-        code = ord(ch)
-        if 0xFF01 <= code <= 0xFF5E or ch in _LIGATURES:  # full-width ASCII, ligatures
+        if ch in _SPECIAL:
+            out.append(_SPECIAL[ch])
+        elif 0xFF01 <= ord(ch) <= 0xFFEF or ch in _LIGATURES:  # half/full-width forms, ligatures
             out.append(unicodedata.normalize("NFKC", ch))
-        elif code == 0x3000:  # ideographic space
-            out.append(" ")
         else:
             out.append(ch)
     return "".join(out)
@@ -60,6 +64,7 @@ def _fix_width_and_ligatures(text: str) -> str:
 
 def clean_text(text: str) -> str:
     """The text normalisation applied before BPE (see module docstring)."""
+    text = _ANSI_ESCAPE.sub("", text).translate(_CONTROL)
     text = html.unescape(html.unescape(text))
     text = _fix_width_and_ligatures(text.translate(_QUOTES))
     text = unicodedata.normalize("NFC", text)
