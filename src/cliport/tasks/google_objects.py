@@ -107,7 +107,7 @@ def load_google_object(
         with os.fdopen(fd, "w") as f:
             f.write(_URDF.format(mesh=mesh.resolve(), s=float(scale)))
         body = scene.add_object(Path(tmp), pose, "rigid")
-    except pybullet.error:  # a mesh PyBullet cannot read: skipped, as the original does
+    except (pybullet.error, CliportError):  # a mesh PyBullet cannot read: skipped, as the original does
         body = None
     finally:
         os.unlink(tmp)
