@@ -156,3 +156,10 @@ def test_video_per_episode(tmp_path):
     assert videos, "no video written"
     frames = iio.imread(videos[-1])
     assert frames.ndim == 4 and frames.shape[0] >= 3
+
+
+def test_save_data_false_is_a_dry_run(tmp_path):
+    report = generate(_cfg(tmp_path, n=3, save_data=False))
+    assert report.complete and len(report.selected) == 3
+    assert not (report.folder / "dataset.json").exists()
+    assert not list(report.folder.rglob("*.npz")) and not list(report.folder.rglob("*.log"))

@@ -161,7 +161,8 @@ def generate(cfg: DemosConfig, progress: Callable[[int, int, int], None] | None 
             for fut in sorted(done, key=in_flight.__getitem__):
                 in_flight.pop(fut)
                 seed, ok, total = fut.result()
-                append_attempt(log, seed, ok, total)
+                if cfg.save_data:  # a dry run (save_data=false) leaves nothing behind
+                    append_attempt(log, seed, ok, total)
                 outcomes.add(seed, ok)
                 attempts += 1
                 successes += int(ok)
@@ -176,7 +177,7 @@ def generate(cfg: DemosConfig, progress: Callable[[int, int, int], None] | None 
 
     selected = outcomes.selection(cfg.mode, cfg.n)
     complete = selected is not None
-    if complete:
+    if complete and cfg.save_data:
         build_index(folder, cfg.task, cfg.mode, cfg.n, outcomes)
     return GenerateReport(folder, attempts, successes, time.perf_counter() - start, complete, selected or [])
 
