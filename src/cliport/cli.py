@@ -14,6 +14,7 @@ from cliport.errors import CliportError
 
 #: subcommand -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "quickstart": ("cliport.commands.quickstart", "small end-to-end job: demos, train, eval, results, video"),
     "tasks": ("cliport.commands.tasks_list", "list every task: kind, split, end effector, primitive, max steps"),
     "env-info": ("cliport.commands.env_info", "print the simulator's settings, cameras and assets"),
     "affordances": ("cliport.commands.affordances", "draw pick/place heatmaps of a checkpoint"),

@@ -13,7 +13,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 
 from cliport.errors import ConfigError
-from cliport.geometry import CROP_SIZE, N_ROTATIONS
+from cliport.geometry import CROP_SIZE, HEIGHTMAP_SHAPE, N_ROTATIONS
 
 STREAM_FUSION_TYPES = ("add", "mult", "max", "concat", "conv", "deep_conv")
 LANG_FUSION_TYPES = (
@@ -37,6 +37,8 @@ class AgentConfig:
     """Everything that defines an agent's networks and its training hyper-parameters."""
 
     agent: str = "cliport"
+    #: (rows, cols) of the fused input; only tests change it (the benchmark's grid is 320 x 160).
+    image_size: tuple[int, int] = HEIGHTMAP_SHAPE
     n_rotations: int = N_ROTATIONS
     crop_size: int = CROP_SIZE
     attn_stream_fusion_type: str = "add"
@@ -57,6 +59,10 @@ class AgentConfig:
         from cliport.agents.registry import agent_spec  # late import: registry imports nothing heavy
 
         agent_spec(self.agent)  # raises a clear error naming the known agents
+        size = tuple(self.image_size) if isinstance(self.image_size, (list, tuple)) else ()
+        if len(size) != 2 or not all(isinstance(v, int) and v >= 8 for v in size):
+            raise ConfigError(f"image_size must be two integers >= 8 (rows, cols), got {self.image_size!r}")
+        self.image_size = size  # JSON gives a list
         if not isinstance(self.n_rotations, int) or self.n_rotations < 1:
             raise ConfigError(f"n_rotations must be a positive integer, got {self.n_rotations!r}")
         if not isinstance(self.crop_size, int) or self.crop_size < 2 or self.crop_size % 2:
@@ -74,6 +80,10 @@ class AgentConfig:
         for key in ("model_options", "encoder_options"):
             if not isinstance(getattr(self, key), dict):
                 raise ConfigError(f"{key} must be a mapping, got {type(getattr(self, key)).__name__}")
+            try:  # normalise to what a checkpoint's JSON gives back (tuples -> lists)
+                setattr(self, key, json.loads(json.dumps(getattr(self, key))))
+            except (TypeError, ValueError) as err:
+                raise ConfigError(f"{key} must be JSON-serialisable: {err}") from None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

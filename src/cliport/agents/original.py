@@ -19,6 +19,7 @@ import torch
 from torch import Tensor
 
 from cliport.agents.checkpoint import CheckpointError, load_state_strict
+from cliport.agents.config import AgentConfig
 from cliport.agents.registry import AgentSpec
 
 #: Module paths whose classes a Lightning checkpoint may reference (callback states as dict keys,
@@ -270,31 +271,36 @@ def _target_encoder(
 
 def load_original_checkpoint(
     path: str | Path,
-    agent: str,
+    agent: str | AgentConfig,
     *,
     clip_weights: str | Path | None = None,
     compare_frozen: bool = True,
     frozen_from_checkpoint: str | None = None,
     allow_random_encoders: bool = False,
     weight_tolerance: float = 0.0,
+    encoders=None,
 ):
     """An original ``.ckpt`` -> (our Policy, ConversionReport).
 
-    With encoder weights available (``clip_weights`` / $CLIPORT_CLIP_WEIGHTS) the agent is runnable and
-    the checkpoint's frozen copies are checked against them; ``frozen_from_checkpoint`` loads one copy
-    into the encoder instead (needs a buildable encoder: weights, or ``allow_random_encoders``). Without
-    either, the agent is built with shape-only encoders: enough to convert (our checkpoints hold no
-    frozen weights), not to run.
+    ``agent`` is a registry name (default settings) or an :class:`AgentConfig` (non-default training
+    settings such as n_rotations). With encoder weights available (``clip_weights`` /
+    $CLIPORT_CLIP_WEIGHTS, or ``encoders``) the agent is runnable and the checkpoint's frozen copies
+    are checked against them; ``frozen_from_checkpoint`` loads one copy into the encoder instead. With
+    neither, the agent gets shape-only encoders: enough to convert (our checkpoints hold no frozen
+    weights), not to run.
     """
-    from cliport.agents.config import AgentConfig
     from cliport.agents.encoders import encoder_weights_available, shape_only_encoders
     from cliport.agents.policy import build_agent
 
-    config = AgentConfig(agent=agent)
+    config = agent if isinstance(agent, AgentConfig) else AgentConfig(agent=agent)
     ckpt = read_lightning_checkpoint(path)
-    runnable = allow_random_encoders or encoder_weights_available(config, clip_weights)
+    runnable = (
+        encoders is not None or allow_random_encoders or encoder_weights_available(config, clip_weights)
+    )
     if runnable:
-        policy = build_agent(config, clip_weights=clip_weights, allow_random_encoders=allow_random_encoders)
+        policy = build_agent(
+            config, clip_weights=clip_weights, allow_random_encoders=allow_random_encoders, encoders=encoders
+        )
     else:
         if frozen_from_checkpoint is not None:
             raise CheckpointError("frozen_from_checkpoint needs a buildable encoder (clip_weights)")

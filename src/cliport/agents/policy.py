@@ -31,7 +31,6 @@ from cliport.agents.losses import (
 )
 from cliport.agents.registry import AgentSpec, agent_spec
 from cliport.errors import CliportError
-from cliport.geometry import HEIGHTMAP_SHAPE, INPUT_SHAPE
 from cliport.models.encoders import ImageEncoder, TextEncoder, TextFeatures
 from cliport.types import Action
 
@@ -64,6 +63,8 @@ class Policy(nn.Module):
         self.place = place
         # A plain attribute (not a Module): keeps the encoders out of state_dict / parameters.
         self.encoders = encoders
+        self.image_size: tuple[int, int] = tuple(config.image_size)  # (320, 160) outside tests
+        self.input_shape = (*self.image_size, 6)
 
     # -- device handling: the frozen encoders follow the policy's .to()/.cuda()/.float() ------------
     def _apply(self, fn, recurse: bool = True):  # type: ignore[override]
@@ -114,12 +115,15 @@ class Policy(nn.Module):
         if key not in batch:
             raise CliportError(f"batch has no {key!r} (agent {self.spec.name!r} needs it)")
         image = torch.as_tensor(batch[key])
-        if image.ndim != 4 or tuple(image.shape[1:]) != INPUT_SHAPE:
+        if image.ndim != 4 or tuple(image.shape[1:]) != self.input_shape:
             raise CliportError(
-                f"batch[{key!r}] must have shape (B, {', '.join(map(str, INPUT_SHAPE))}), "
+                f"batch[{key!r}] must have shape (B, {', '.join(map(str, self.input_shape))}), "
                 f"got {tuple(image.shape)}"
             )
-        return image.to(self.device, torch.float32)  # (B, 320, 160, 6)
+        image = image.to(self.device, torch.float32)  # (B, 320, 160, 6)
+        # Store it channel-first so the modules' permute to NCHW gives a standard-contiguous tensor: with
+        # a channels-last input the CPU backward of torch 2.13 crashes (double free) in the ResNets.
+        return image.permute(0, 3, 1, 2).contiguous().permute(0, 2, 3, 1)  # (B, 320, 160, 6) view
 
     def _goal(self, batch: Mapping[str, Any]) -> Tensor | None:
         return self._image(batch, "goal_image") if self.spec.uses_goal_image else None
@@ -141,7 +145,7 @@ class Policy(nn.Module):
 
     # -- training ----------------------------------------------------------------------------------
     def _labels(self, batch: Mapping[str, Any], b: int) -> tuple[Tensor, Tensor]:
-        h, w = HEIGHTMAP_SHAPE
+        h, w = self.image_size
         tensors = {}
         for key in ("p0", "p0_theta", "p1", "p1_theta"):
             if key not in batch:
@@ -172,7 +176,7 @@ class Policy(nn.Module):
         info = {"loss": loss.detach(), "pick_loss": pick_loss.detach(), "place_loss": place_loss.detach()}
         with torch.no_grad():
             info.update(
-                validation_errors(pick_logits, place_logits, batch, HEIGHTMAP_SHAPE, self.config.n_rotations)
+                validation_errors(pick_logits, place_logits, batch, self.image_size, self.config.n_rotations)
             )
         return loss, info
 
@@ -234,8 +238,10 @@ class Policy(nn.Module):
             goal = obs.get("goal_image", goal)
             obs = obs["image"]
         image_np = np.asarray(obs, dtype=np.float32)
-        if image_np.shape != INPUT_SHAPE:
-            raise CliportError(f"act() needs the fused input of shape {INPUT_SHAPE}, got {image_np.shape}")
+        if image_np.shape != self.input_shape:
+            raise CliportError(
+                f"act() needs the fused input of shape {self.input_shape}, got {image_np.shape}"
+            )
         batch: dict[str, Any] = {"image": torch.from_numpy(image_np)[None]}
         if self.spec.uses_goal_image:
             if goal is None:
@@ -246,13 +252,13 @@ class Policy(nn.Module):
             text = self.encode_text([instruction if instruction is not None else ""], 1)
             goal_t = self._goal(batch)
             pick_logits = self.pick_logits(image, text, goal_t)[0]  # (51200,)
-            pick = decode_pick(pick_logits, HEIGHTMAP_SHAPE, 1)
+            pick = decode_pick(pick_logits, self.image_size, 1)
             p0 = torch.tensor([[pick.row, pick.col]], device=self.device)
             place_logits = self.place_logits(image, p0, text, goal_t)[0]  # (36*51200,)
-            place = decode_place(place_logits, HEIGHTMAP_SHAPE, self.config.n_rotations)
+            place = decode_place(place_logits, self.image_size, self.config.n_rotations)
         action = to_action(pick, place, image_np)
         if return_maps:
-            h, w = HEIGHTMAP_SHAPE
+            h, w = self.image_size
             action.extras["pick_map"] = torch.softmax(pick_logits.float(), 0).view(h, w).cpu().numpy()
             place_map = torch.softmax(place_logits.float(), 0).view(self.config.n_rotations, h, w)
             action.extras["place_map"] = place_map.cpu().numpy()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from cliport.errors import CliportError
@@ -25,20 +26,30 @@ def main(argv: list[str] | None = None) -> int:
         default=0.0,
         help="largest accepted |difference| between a frozen copy and our encoder (default exact, in fp16)",
     )
+    parser.add_argument(
+        "--config-json",
+        default=None,
+        help="agent settings that differ from the defaults, as JSON, e.g. '{\"n_rotations\": 24}'",
+    )
     parser.add_argument("--allow-random-clip", action="store_true", help="(testing) random frozen encoders")
     parser.add_argument("--force", action="store_true", help="overwrite dst")
     args = parser.parse_args(argv)
 
     from cliport.agents.checkpoint import save_agent
+    from cliport.agents.config import AgentConfig
     from cliport.agents.original import load_original_checkpoint
 
     if args.dst.exists() and not args.force:
         raise CliportError(f"{args.dst} exists; pass --force to overwrite")
     if args.src.resolve() == args.dst.resolve():
         raise CliportError("source and destination are the same file")
+    settings = json.loads(args.config_json) if args.config_json else {}
+    if not isinstance(settings, dict):
+        raise CliportError("--config-json must be a JSON object")
+    config = AgentConfig.from_dict({**settings, "agent": args.agent})
     policy, report = load_original_checkpoint(
         args.src,
-        args.agent,
+        config,
         clip_weights=args.clip_weights,
         compare_frozen=True,
         allow_random_encoders=args.allow_random_clip,
