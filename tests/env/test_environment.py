@@ -107,6 +107,15 @@ def test_unknown_renderer_is_a_clear_error(sim_assets):
         Environment(BlocksScene(), assets_root=sim_assets, renderer="opengl")
 
 
+def test_egl_without_libegl_names_the_package(sim_assets, monkeypatch):
+    import ctypes.util
+
+    real = ctypes.util.find_library
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None if name == "EGL" else real(name))
+    with pytest.raises(RendererError, match="apt-get install -y libegl1"):
+        Environment(BlocksScene(), assets_root=sim_assets, renderer="egl")
+
+
 def test_assets_root_missing_file_names_it(sim_assets, tmp_path, small_cameras):
     root = tmp_path / "assets"
     shutil.copytree(sim_assets, root)

@@ -47,12 +47,35 @@ def egl_plugin_path() -> str | None:
     return None if loader is None else loader.get_filename()  # type: ignore[union-attr]
 
 
+def missing_egl_packages() -> list[str]:
+    """Debian/Ubuntu packages whose libraries the EGL renderer needs and that are not found here."""
+    import ctypes.util
+    import glob
+
+    missing = []
+    if ctypes.util.find_library("EGL") is None:
+        missing.append("libegl1")
+    vendors = glob.glob("/usr/share/glvnd/egl_vendor.d/*.json") + glob.glob("/etc/glvnd/egl_vendor.d/*.json")
+    if not vendors:
+        missing.append("libegl-mesa0")
+    if not vendors or any("mesa" in v for v in vendors):
+        if not glob.glob("/usr/lib/*/dri/*swrast_dri.so") + glob.glob("/usr/lib*/dri/*swrast_dri.so"):
+            missing.append("libgl1-mesa-dri")
+    return missing
+
+
 def load_egl(client: Any) -> int:
     """Load the EGL plugin into ``client``; raise a clear error naming what is missing."""
     path = egl_plugin_path()
     if path is None:
         raise RendererError(
             "renderer 'egl': this PyBullet build ships no eglRenderer plugin; use renderer=tiny"
+        )
+    missing = missing_egl_packages()
+    if missing:
+        raise RendererError(
+            "renderer 'egl' needs EGL libraries that are not installed: "
+            f"apt-get install -y {' '.join(missing)} (or use renderer=tiny)"
         )
     plugin = client.loadPlugin(path, "_eglRendererPlugin")
     if plugin < 0:
