@@ -110,13 +110,18 @@ def _spawn(data_dir: Path, n: int, delay: float) -> subprocess.Popen:
 def test_sigkill_at_random_moments_then_rerun_completes(tmp_path):
     rng = np.random.default_rng(0)
     folder = tmp_path / "standin-train"
+    log = folder / "attempts" / "main.log"
     for k in range(4):
+        size = log.stat().st_size if log.exists() else 0
         proc = _spawn(tmp_path, 8, 0.04)
-        time.sleep(float(rng.uniform(0.7, 1.5)))  # interpreter start-up is ~0.5 s; kill during work
+        deadline = time.monotonic() + 120
+        while (not log.exists() or log.stat().st_size == size) and time.monotonic() < deadline:
+            time.sleep(0.01)  # wait until this run has finished an attempt (start-up time varies with load)
+        time.sleep(float(rng.uniform(0.0, 0.25)))  # then kill at a random moment of its work
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         if k == 0:  # really killed mid-generation: some attempts logged, no index yet
-            assert (folder / "attempts" / "main.log").read_text()
+            assert log.read_text()
             assert not (folder / "dataset.json").exists()
     proc = _spawn(tmp_path, 8, 0.0)
     _, err = proc.communicate(timeout=120)
