@@ -168,3 +168,17 @@ def test_save_data_false_is_a_dry_run(tmp_path):
     assert report.complete and len(report.selected) == 3
     assert not (report.folder / "dataset.json").exists()
     assert not list(report.folder.rglob("*.npz")) and not list(report.folder.rglob("*.log"))
+
+
+def test_entries_follow_the_original_episode_layout(tmp_path):
+    """Entry k: observation before action k, reward on arrival (0 first), info/instruction there."""
+    from standin_runner import StandinRunner
+
+    result = StandinRunner(_cfg(tmp_path)).run(2)
+    ep = result.episode
+    assert result.ok and len(ep) == 3 and ep.n_actions == 2
+    np.testing.assert_array_equal(ep.reward, [0.0, 0.5, 0.5])
+    assert ep.instruction == [f"put the block in step {k}" for k in range(3)]
+    assert ep.obj_ids.tolist() == [7] and ep.obj_pose.shape == (3, 1, 7)
+    np.testing.assert_allclose(ep.pick[:, 3:], [[0, 0, 0.3826834, 0.9238795]] * 2)
+    assert not StandinRunner(_cfg(tmp_path)).run(0).ok  # seed 0 fails: total reward 0.5
