@@ -54,9 +54,17 @@ def shape_only_encoders(config: AgentConfig | AgentSpec) -> FrozenEncoders:
     from cliport.agents.registry import agent_spec
 
     spec = config if isinstance(config, AgentSpec) else agent_spec(config.agent)
+    channels, text_dims = RN50_CHANNELS, dict(TEXT_DIMS)
+    clip_options = {} if isinstance(config, AgentSpec) else config.encoder_options.get("clip", {})
+    if clip_options:  # a non-standard CLIP (tests): its ModifiedResNet width and text sizes
+        from cliport.models.clip.model import ClipConfig
 
-    image = _ShapeOnlyImageEncoder(RN50_CHANNELS) if spec.image_encoder else None
-    text = _ShapeOnlyTextEncoder(*TEXT_DIMS[spec.text_encoder]) if spec.text_encoder else None
+        clip = ClipConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in clip_options.items()})
+        w = clip.vision_width
+        channels = (4 * w, 8 * w, 16 * w, 32 * w)
+        text_dims["clip"] = (clip.embed_dim, clip.transformer_width)
+    image = _ShapeOnlyImageEncoder(channels) if spec.image_encoder else None
+    text = _ShapeOnlyTextEncoder(*text_dims[spec.text_encoder]) if spec.text_encoder else None
     return FrozenEncoders(image=image, text=text)
 
 

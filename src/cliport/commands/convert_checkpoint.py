@@ -43,7 +43,10 @@ def main(argv: list[str] | None = None) -> int:
         raise CliportError(f"{args.dst} exists; pass --force to overwrite")
     if args.src.resolve() == args.dst.resolve():
         raise CliportError("source and destination are the same file")
-    settings = json.loads(args.config_json) if args.config_json else {}
+    try:
+        settings = json.loads(args.config_json) if args.config_json else {}
+    except json.JSONDecodeError as err:
+        raise CliportError(f"--config-json is not valid JSON: {err}") from None
     if not isinstance(settings, dict):
         raise CliportError("--config-json must be a JSON object")
     config = AgentConfig.from_dict({**settings, "agent": args.agent})
