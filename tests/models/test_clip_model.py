@@ -186,6 +186,15 @@ def test_text_is_causal_and_batch_independent(tiny: CLIP) -> None:
     assert torch.allclose(both[0], single[0], atol=1e-6)
 
 
+def test_config_accepts_json_lists_and_rejects_bad_sizes() -> None:
+    cfg = ClipConfig(vision_layers=[1, 1, 1, 1], vision_width=4, embed_dim=8, image_resolution=64)  # type: ignore[arg-type]
+    assert cfg.vision_layers == (1, 1, 1, 1) and hash(cfg) == hash(ClipConfig(**cfg.to_dict()))
+    with pytest.raises(ValueError, match="4 entries"):
+        ClipConfig(vision_layers=(1, 1, 1))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="multiple of 32"):
+        ClipConfig(image_resolution=100)
+
+
 def test_wrong_token_shape_is_a_clear_error(tiny: CLIP) -> None:
     with pytest.raises(ValueError, match=r"\(B, 77\)"):
         tiny.encode_text_features(torch.zeros(1, 10, dtype=torch.long))

@@ -7,7 +7,7 @@ import warnings
 import pytest
 import torch
 
-from cliport.models.clip.encoder import clear_clip_cache, load_clip
+from cliport.models.clip.encoder import clear_clip_cache, clip_from_state_dict, load_clip
 from cliport.models.clip.model import CLIP, ClipConfig
 from cliport.models.clip.weights import (
     OFFICIAL_RN50_SHA256,
@@ -251,3 +251,14 @@ def test_key_and_shape_problems_are_listed(tmp_path) -> None:
 def test_fp16_needs_cuda(tmp_path) -> None:
     with pytest.raises(ClipWeightsError, match="CUDA"):
         load_clip(config=TINY, allow_random_clip=True, precision="fp16", device="cpu")
+
+
+def test_clip_from_state_dict_in_memory() -> None:
+    state = synthetic_openai_state(TINY, seed=9)
+    where = "checkpoint attention.attn_stream_two.clip_rn50"
+    model = clip_from_state_dict(state, config=TINY, source=where)
+    assert torch.equal(model.text_projection, state["text_projection"].float())
+    assert not model.training and not any(p.requires_grad for p in model.parameters())
+    del state["ln_final.bias"]
+    with pytest.raises(ClipWeightsError, match=f"{where} .*missing keys: ln_final.bias"):
+        clip_from_state_dict(state, config=TINY, source=where)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import torch
@@ -84,12 +84,30 @@ def load_clip(
     else:
         model = CLIP(cfg)
         load_into(model, read_state_dict(path, expected_sha256), source=str(path))
+    model = _frozen(model, device, precision)
+    _CACHE[key] = model
+    return model
+
+
+def _frozen(model: CLIP, device: torch.device, precision: Precision) -> CLIP:
     if precision == "fp16":
         half_precision_(model)
     model.requires_grad_(False)
-    model = model.to(device).eval()
-    _CACHE[key] = model
-    return model
+    return model.to(device).eval()
+
+
+def clip_from_state_dict(
+    state: Mapping[str, Tensor],
+    device: str | torch.device = "cpu",
+    *,
+    precision: Precision = "fp32",
+    config: ClipConfig | None = None,
+    source: str = "state dict",
+) -> CLIP:
+    """A frozen CLIP from tensors already in memory (e.g. the ``clip_rn50.*`` copies inside an original
+    CLIPort checkpoint, prefix stripped), checked key by key. Not cached."""
+    model = load_into(CLIP(config or ClipConfig.rn50()), state, source=source)
+    return _frozen(model, torch.device(device), precision)
 
 
 def clear_clip_cache() -> None:

@@ -33,6 +33,9 @@ class ClipConfig:
     transformer_layers: int = 12
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "vision_layers", tuple(int(n) for n in self.vision_layers))  # JSON lists
+        if len(self.vision_layers) != 4:
+            raise ValueError(f"vision_layers must have 4 entries, got {self.vision_layers}")
         if self.vision_width % 2 or (self.vision_width * 32) % 64:
             raise ValueError(f"vision_width must be a multiple of 2 (got {self.vision_width})")
         if self.transformer_width % self.transformer_heads:
