@@ -24,10 +24,13 @@ class FakeImageEncoder(nn.Module):
         self.channels = tuple(channels)
         gen = torch.Generator().manual_seed(seed)
         ins = (3, *channels[:3])
-        self.convs = nn.ModuleList(nn.Conv2d(i, o, kernel_size=3, padding=1) for i, o in zip(ins, channels))
+        self.convs = nn.ModuleList(
+            nn.Conv2d(i, o, kernel_size=3, padding=1) for i, o in zip(ins, channels, strict=True)
+        )
         with torch.no_grad():
             for conv in self.convs:
-                conv.weight.copy_(torch.randn(conv.weight.shape, generator=gen) / (conv.weight[0].numel() ** 0.5))
+                scale = conv.weight[0].numel() ** -0.5
+                conv.weight.copy_(torch.randn(conv.weight.shape, generator=gen) * scale)
                 conv.bias.copy_(0.1 * torch.randn(conv.bias.shape, generator=gen))
         self.requires_grad_(False)
         self.eval()

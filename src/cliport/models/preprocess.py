@@ -29,4 +29,6 @@ def normalize(x: Tensor, mode: str) -> Tensor:
     scale = torch.tensor([255.0] * 3 + [1.0] * 3, **opts).view(1, 6, 1, 1)
     mean = torch.tensor([*color_mean, *(g.DEPTH_MEAN,) * 3], **opts).view(1, 6, 1, 1)
     std = torch.tensor([*color_std, *(g.DEPTH_STD,) * 3], **opts).view(1, 6, 1, 1)
-    return (x / scale - mean) / std  # (N, 6, H, W)
+    # contiguous: channels-last inputs (e.g. a permuted NHWC image) crash some CPU backward kernels of
+    # torch 2.13 (memory corruption seen in the ResNet backward), and NCHW is faster here anyway.
+    return ((x / scale - mean) / std).contiguous()  # (N, 6, H, W)
