@@ -79,6 +79,14 @@ def test_observation_and_spaces(envs, small_cameras):
     assert 0.6 < obs["depth"][0][h // 2, w // 2] < 1.5
 
 
+@pytest.mark.filterwarnings("ignore:.*symmetric and normalized space")  # workspace metres, by design
+def test_gymnasium_env_checker(envs):
+    from gymnasium.utils.env_checker import check_env
+
+    env = envs(BlocksScene(n_blocks=1))
+    check_env(env, skip_render_check=True)  # reset/step contract, spaces, seeding determinism
+
+
 def test_fill_template_and_oracle(envs, tmp_path):
     env = envs(BlocksScene(positions=[(0.5, 0.2, 0.0)]))
     env.reset(seed=3)

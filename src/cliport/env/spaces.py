@@ -9,12 +9,15 @@ from cliport.geometry import ACTION_POSITION_HIGH, ACTION_POSITION_LOW, CameraCo
 
 
 def observation_space(cameras: tuple[CameraConfig, ...]) -> spaces.Dict:
-    """{"color": per-camera (H, W, 3) uint8, "depth": per-camera (H, W) float32 metres}."""
+    """{"color": per-camera (H, W, 3) uint8, "depth": per-camera (H, W) float32 metres}.
+
+    Depth is bounded by the far plane plus a margin for the optional depth noise.
+    """
     color = spaces.Tuple(
         spaces.Box(0, 255, (*c.image_size, 3), dtype=np.uint8) for c in cameras
     )
     depth = spaces.Tuple(
-        spaces.Box(0.0, np.inf, c.image_size, dtype=np.float32) for c in cameras
+        spaces.Box(0.0, c.zrange[1] + 1.0, c.image_size, dtype=np.float32) for c in cameras
     )
     return spaces.Dict({"color": color, "depth": depth})
 
