@@ -159,6 +159,11 @@ def test_bad_actions_are_clear_errors(envs, pose0, message):
     assert env.step_counter == before  # nothing moved
 
 
+def test_bad_hz_is_a_clear_error(sim_assets):
+    with pytest.raises(CliportError, match="hz must be a positive integer"):
+        Environment(BlocksScene(), assets_root=sim_assets, hz=0)
+
+
 def test_reset_without_task_is_a_clear_error(sim_assets):
     env = Environment(assets_root=sim_assets, renderer="tiny")
     try:

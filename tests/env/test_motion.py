@@ -115,3 +115,15 @@ def test_spatula_push_moves_small_block_along_direction(make_env):
     across = float(abs(moved @ np.array([-direction[1], direction[0]])))
     assert along > 0.05, moved
     assert across < 0.5 * along
+
+
+def test_movej_timeout_ends_the_episode_with_zero_reward(make_env):
+    env = make_env(BlocksScene(positions=[(0.5, 0.0, 0.0)]))
+    env.reset(seed=0)
+    env.robot.timeout_steps = 5  # far too few steps to reach the pre-pick pose
+    pose = env.client.getBasePositionAndOrientation(env.task.block_ids[0])
+    before = env.step_counter
+    _, reward, terminated, truncated, info = env.step({"pose0": pose, "pose1": ((0.5, 0.2, 0.02), pose[1])})
+    assert terminated and not truncated and reward == 0.0
+    assert env.step_counter - before <= 10  # gave up after the bounded number of simulation steps
+    assert "lang_goal" in info

@@ -65,6 +65,8 @@ class Environment(gym.Env):
         deformable_world: bool = True,
     ) -> None:
         self.renderer = cams.check_renderer(renderer)
+        if not isinstance(hz, int) or hz <= 0:
+            raise EnvError(f"hz must be a positive integer (physics steps per second), got {hz!r}")
         if assets_root is None:
             self.assets_root = ensure_assets()
         else:
@@ -268,7 +270,9 @@ class Environment(gym.Env):
             except pybullet.error:
                 pass
             self.client = None
-        shutil.rmtree(self._tmpdir, ignore_errors=True)
+        tmpdir = getattr(self, "_tmpdir", None)
+        if tmpdir is not None:
+            shutil.rmtree(tmpdir, ignore_errors=True)
 
     def __del__(self) -> None:
         try:
