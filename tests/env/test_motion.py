@@ -127,3 +127,16 @@ def test_movej_timeout_ends_the_episode_with_zero_reward(make_env):
     assert terminated and not truncated and reward == 0.0
     assert env.step_counter - before <= 10  # gave up after the bounded number of simulation steps
     assert "lang_goal" in info
+
+
+def test_wait_static_settles_a_dropped_block_within_its_bound(make_env):
+    env = make_env(BlocksScene(n_blocks=0))
+    env.reset(seed=0)
+    block = env.add_object("builtin/block.urdf", ((0.5, -0.2, 0.15), (0, 0, 0, 1)))
+    assert env.is_static  # not moving yet: a freshly loaded body has zero velocity, as in the original
+    for _ in range(10):
+        env.step_simulation()
+    assert env.wait_static(max_steps=3) == 3 and not env.is_static  # bound respected while falling
+    steps = env.wait_static()
+    assert 0 < steps < 4800 and env.is_static
+    assert abs(env.client.getBasePositionAndOrientation(block)[0][2] - 0.019) < 0.002  # on the plane
