@@ -62,3 +62,12 @@ def test_workspace_is_half_by_one_metre(sim_assets):
 
     extent = mesh_extent(sim_assets / "ur5/plane.obj") * np.array([0.0167, 0.0333, 1.0])
     np.testing.assert_allclose(extent[:2], (0.5, 1.0), atol=0.002)
+
+
+def test_suction_body_dimensions(sim_assets):
+    from cliport.env.assets.robot import mesh_extent
+
+    # Millimetre meshes (the URDFs scale them by 0.001): base 76 x 25, mid 77 x 76 x 78, head 10 x 30.
+    np.testing.assert_allclose(mesh_extent(sim_assets / "ur5/suction/base.obj")[2], 25.0)
+    np.testing.assert_allclose(mesh_extent(sim_assets / "ur5/suction/mid.obj"), (76, 76, 78), atol=1.0)
+    np.testing.assert_allclose(mesh_extent(sim_assets / "ur5/suction/head.obj"), (10, 10, 30), atol=0.2)

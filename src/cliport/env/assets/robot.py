@@ -230,9 +230,9 @@ def _fixed_joint(name: str, parent: str, child: str, xyz) -> str:
 def _suction_meshes(root: Path) -> None:
     # Mesh units are millimetres (the URDFs scale them by 0.001), as in the original.
     _export(_cyl(38.0, 0.0, 25.0), root / "ur5/suction/base.obj")
-    mid = trimesh.creation.box(extents=(77.0, 76.0, 78.0))
-    mid.apply_translation((0, 0, 39.0))
-    _export(mid, root / "ur5/suction/mid.obj")
+    # The original's mid part is a cylinder-like body with a 77 x 76 mm footprint, 78 mm long, centred
+    # on its frame (so the thin head shows below it, as in the original's camera images).
+    _export(_cyl(38.0, -39.0, 39.0), root / "ur5/suction/mid.obj")
     _export(_cyl(5.0, 0.0, 30.0), root / "ur5/suction/head.obj")
     _export(_cyl(10.0, 0.0, 14.5), root / "ur5/suction/tip.obj")
 
