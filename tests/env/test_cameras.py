@@ -68,3 +68,13 @@ def test_noise_is_drawn_per_channel_from_the_given_rng(scene):
     assert 1.0 < np.std(delta) < 5.0 and 0.001 < np.std(a.depth - clean.depth) < 0.005
     with pytest.raises(ValueError, match="rng"):
         cams.render(client, camera, "tiny")
+
+
+def test_background_segmentation_is_255(scene):
+    from cliport.geometry import REALSENSE_CAMERAS
+
+    client, _ = scene
+    img = cams.render(client, _small(REALSENSE_CAMERAS[0]), "tiny", segmentation=True)
+    # The front camera's top rows look past the table (no plane loaded here): PyBullet's -1 -> 255.
+    assert img.segmentation[0, 0] == 255 and img.depth[0, 0] > 9.9
+    assert 0 in img.segmentation  # the table (body 0) is seen too
