@@ -50,6 +50,25 @@ class FakeClient:
     def stepSimulation(self) -> None:  # noqa: N802
         self.steps += 1
 
+    def getNumJoints(self, body_id: int) -> int:  # noqa: N802
+        return 0
+
+    def getCollisionShapeData(self, body_id: int, link: int):  # noqa: N802
+        return [(body_id, link, 3)]
+
+    def getAABB(self, body_id: int, link: int = -1):  # noqa: N802
+        """The 4 cm square of the fake raster, 4 cm tall."""
+        p = self.scene.bodies[body_id].position
+        return tuple(p - [0.02, 0.02, 0.02]), tuple(p + [0.02, 0.02, 0.02])
+
+    def rayTestBatch(self, starts, ends):  # noqa: N802
+        """Vertical rays answered from the same raster as render_oracle (-1 where nothing is hit)."""
+        _, _, ids = self.scene.raster()
+        xy = np.asarray(starts, dtype=np.float64)[:, :2]
+        u = ((xy[:, 1] - TASK_BOUNDS[1, 0]) / PIXEL_SIZE).astype(int).clip(0, ids.shape[0] - 1)
+        v = ((xy[:, 0] - TASK_BOUNDS[0, 0]) / PIXEL_SIZE).astype(int).clip(0, ids.shape[1] - 1)
+        return [(int(h) if h else -1,) for h in ids[u, v]]
+
 
 @dataclass
 class FakeScene:
@@ -85,8 +104,11 @@ class FakeScene:
         return body_id
 
     def render_oracle(self):
-        """Each body on the table appears as a 4 cm square (its id) at its x-y position; higher wins."""
         self.renders += 1
+        return self.raster()
+
+    def raster(self):
+        """Each body on the table appears as a 4 cm square (its id) at its x-y position; higher wins."""
         ids = np.zeros(HEIGHTMAP_SHAPE, dtype=np.int32)
         height = np.zeros(HEIGHTMAP_SHAPE, dtype=np.float32)
         half = int(0.02 / PIXEL_SIZE)

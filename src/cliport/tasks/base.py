@@ -27,6 +27,7 @@ from cliport.geometry import (
     pix_to_xyz,
     quat_to_eulerXYZ,
 )
+from cliport.tasks.free_space import occupied_mask
 
 PoseTuple = tuple[np.ndarray, np.ndarray]
 Metric = Literal["pose", "zone"]
@@ -197,12 +198,12 @@ class Task:
 
     # ------------------------------------------------------------------ scene helpers
     def free_mask(self, scene: Scene) -> np.ndarray:
-        """(320, 160) uint8: 1 where no registered object is seen from above, 0 on the border."""
-        _, _, ids = scene.render_oracle()
-        registered = [i for ids_ in scene.obj_ids.values() for i in ids_]
-        free = np.ones(ids.shape, dtype=np.uint8)
-        if registered:
-            free[np.isin(ids, registered)] = 0
+        """(320, 160) uint8: 1 where no registered object is seen from above, 0 on the border.
+
+        Computed with vertical rays instead of an oracle render (see ``free_space``; same cells up
+        to their edges, many times faster).
+        """
+        free = (~occupied_mask(scene)).astype(np.uint8)
         free[0, :] = free[-1, :] = free[:, 0] = free[:, -1] = 0
         return free
 

@@ -1,0 +1,128 @@
+"""Which top-down heightmap cells are covered by registered objects, without rendering the oracle camera.
+
+The original finds free table space from a full oracle render (640x480, then reprojected) for every
+object it places; on CPU that render costs most of a scene's construction time. The oracle camera is
+near-orthographic and looks straight down, so the object seen in a cell is the first body hit by a
+vertical ray through that cell. We cast one vertical ray per heightmap cell centre (PyBullet
+``rayTestBatch``), only for cells under some registered body's bounding box, and rasterise the
+visual-only bodies (no collision shape: corner markers, square outlines) from their box visuals. Bodies whose visual-only shape is not a box fall back to the oracle
+render. Differences from the render are limited to cell edges (ray at the cell centre vs any point
+in the cell) and to visual vs collision geometry (e.g. meshes collide as convex hulls); the mask is
+then eroded by the object's footprint diagonal, so placements stay collision-free.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pybullet
+
+from cliport.env.task_api import Scene
+from cliport.geometry import HEIGHTMAP_SHAPE, PIXEL_SIZE, TASK_BOUNDS, Transform
+
+_BATCH = 8000  # below PyBullet's per-call ray limit (16384 rays silently lose some)
+
+_RAY_TOP, _RAY_BOTTOM = 5.0, -0.5
+
+
+def _cell_centres(bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    rows, cols = HEIGHTMAP_SHAPE
+    xs = bounds[0, 0] + (np.arange(cols) + 0.5) * PIXEL_SIZE
+    ys = bounds[1, 0] + (np.arange(rows) + 0.5) * PIXEL_SIZE
+    return np.meshgrid(xs, ys)  # each (320, 160): x varies along columns, y along rows
+
+
+_CENTRES = _cell_centres(TASK_BOUNDS)
+
+
+def _aabb_cells(client, body: int) -> tuple[slice, slice] | None:
+    """Row and column slices of the cells under a body's axis-aligned bounding box (all links)."""
+    lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
+    for link in range(-1, client.getNumJoints(body)):
+        a, b = client.getAABB(body, link)
+        lo, hi = np.minimum(lo, a), np.maximum(hi, b)
+    rows, cols = HEIGHTMAP_SHAPE
+    c0 = max(int(np.floor((lo[0] - TASK_BOUNDS[0, 0]) / PIXEL_SIZE)), 0)
+    c1 = min(int(np.ceil((hi[0] - TASK_BOUNDS[0, 0]) / PIXEL_SIZE)) + 1, cols)
+    r0 = max(int(np.floor((lo[1] - TASK_BOUNDS[1, 0]) / PIXEL_SIZE)), 0)
+    r1 = min(int(np.ceil((hi[1] - TASK_BOUNDS[1, 0]) / PIXEL_SIZE)) + 1, rows)
+    if c0 >= c1 or r0 >= r1:
+        return None
+    return slice(r0, r1), slice(c0, c1)
+
+
+def ray_ids(client, cells: np.ndarray) -> np.ndarray:
+    """Id of the first body hit by a vertical ray through each selected cell centre (-1: none).
+
+    ``cells`` is a (320, 160) bool mask; returns an int32 array of its True count, row-major order.
+    """
+    gx, gy = _CENTRES
+    n = int(cells.sum())
+    top = np.stack([gx[cells], gy[cells], np.full(n, _RAY_TOP)], axis=1)
+    bottom = top.copy()
+    bottom[:, 2] = _RAY_BOTTOM
+    ids: list[int] = []
+    for s in range(0, n, _BATCH):
+        starts, ends = top[s : s + _BATCH].tolist(), bottom[s : s + _BATCH].tolist()
+        hits = client.rayTestBatch(starts, ends)
+        if len(hits) != len(starts):
+            raise RuntimeError(f"rayTestBatch answered {len(hits)} of {len(starts)} rays")
+        ids += [h[0] for h in hits]
+    return np.asarray(ids, dtype=np.int32)
+
+
+def _has_collision(client, body: int) -> bool:
+    for link in range(-1, client.getNumJoints(body)):
+        if client.getCollisionShapeData(body, link):
+            return True
+    return False
+
+
+def _link_pose(client, body: int, link: int) -> Transform:
+    if link == -1:
+        return Transform.from_pose(*client.getBasePositionAndOrientation(body))
+    state = client.getLinkState(body, link)
+    return Transform.from_pose(state[4], state[5])
+
+
+def _rasterise_boxes(client, body: int, occupied: np.ndarray) -> bool:
+    """Mark the cells under every box visual of ``body``; False if it has a non-box visual."""
+    gx, gy = _CENTRES
+    for shape in client.getVisualShapeData(body):
+        link, geom, dims, frame_pos, frame_quat = shape[1], shape[2], shape[3], shape[5], shape[6]
+        if geom != pybullet.GEOM_BOX:
+            return False
+        # Visual frames are reported relative to the link's inertial frame for links, base frame for -1.
+        world = _link_pose(client, body, link) @ Transform.from_pose(frame_pos, frame_quat)
+        local = world.inverse()
+        pts = np.stack([gx.ravel(), gy.ravel(), np.zeros(gx.size)])  # (3, N) on the table plane
+        q = local.apply(pts)
+        half = np.asarray(dims, dtype=np.float64) / 2
+        inside = (np.abs(q[0]) <= half[0]) & (np.abs(q[1]) <= half[1])
+        occupied |= inside.reshape(HEIGHTMAP_SHAPE)
+    return True
+
+
+def occupied_mask(scene: Scene) -> np.ndarray:
+    """(320, 160) bool: cells whose top-most body is a registered object (fixed, rigid, deformable)."""
+    client = scene.client
+    registered = [i for ids in scene.obj_ids.values() for i in ids]
+    occupied = np.zeros(HEIGHTMAP_SHAPE, dtype=bool)
+    if not registered:
+        return occupied
+    solid = [b for b in registered if _has_collision(client, b)]
+    # Only cells under some registered body's bounding box can show a registered body.
+    cells = np.zeros(HEIGHTMAP_SHAPE, dtype=bool)
+    for body in solid:
+        box = _aabb_cells(client, body)
+        if box is not None:
+            cells[box] = True
+    if cells.any():
+        occupied[cells] = np.isin(ray_ids(client, cells), solid)
+    need_render = []
+    for body in registered:
+        if body not in solid and not _rasterise_boxes(client, body, occupied):
+            need_render.append(body)
+    if need_render:
+        _, _, ids = scene.render_oracle()
+        occupied |= np.isin(ids, need_render)
+    return occupied
