@@ -33,6 +33,11 @@ def check_image(image: Tensor) -> None:
         raise ModelInputError(f"image must be (B, H, W, 6) float, got shape {tuple(image.shape)}")
 
 
+def as_float(image: Tensor) -> Tensor:
+    """Floating inputs keep their dtype (float64 runs are used by tests); others become float32."""
+    return image if image.is_floating_point() else image.float()
+
+
 def pad_to_square(x: Tensor) -> tuple[Tensor, tuple[int, int]]:
     """(N, C, H, W) -> zero-padded square (N, C, S, S) and the (row, col) padding on each side."""
     h, w = x.shape[-2:]
@@ -74,7 +79,7 @@ class PickModule(nn.Module):
     def prepare(self, image: Tensor) -> tuple[Tensor, tuple[int, int]]:
         """(B, H, W, 6) -> padded (B, 6, S, S) input of the network and the padding."""
         check_image(image)
-        return pad_to_square(image.permute(0, 3, 1, 2).float().contiguous())
+        return pad_to_square(as_float(image).permute(0, 3, 1, 2).contiguous())
 
     def forward(self, image: Tensor, lang: TextFeatures | None = None, softmax: bool = False) -> Tensor:
         x, (pr, pc) = self.prepare(image)  # (B, 6, S, S)

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from cliport.models.attention import ModelInputError, check_image
+from cliport.models.attention import ModelInputError, as_float, check_image
 from cliport.models.blocks import sample_groups
 from cliport.models.correlation import correlate
 from cliport.models.encoders import TextFeatures
@@ -78,7 +78,7 @@ class PlaceModule(nn.Module):
             raise ModelInputError(f"got {p.shape[0]} pick pixels for {b} images")
         if bool(((p < 0) | (p >= torch.tensor([h, w], device=p.device))).any()):
             raise ModelInputError(f"pick pixels must lie inside the {h}x{w} image, got {p.tolist()}")
-        x = F.pad(image.permute(0, 3, 1, 2).float().contiguous(), [self.pad_size] * 4)  # (B, 6, Hp, Wp)
+        x = F.pad(as_float(image).permute(0, 3, 1, 2).contiguous(), [self.pad_size] * 4)  # (B, 6, Hp, Wp)
         pivots = p + self.pad_size
         angles = torch.tensor(rotation_angles(self.n_rotations), dtype=x.dtype, device=x.device)
         crops = rotated_crops(x, pivots, angles, self.crop_size, self.rotation_mode)  # (B, R, 6, k, k)
