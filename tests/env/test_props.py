@@ -203,7 +203,7 @@ def test_block_dropped_into_the_bowl_stays_inside(assets, client, offset):
 
 @pytest.mark.parametrize("i", range(4))
 def test_hanoi_disk_sizes(assets, client, i):
-    ring = trimesh.load(assets / f"hanoi/disk{i}.obj", process=False)
+    ring = trimesh.load(assets / f"hanoi/disk{i}.obj", process=False, force="mesh")
     radii = np.hypot(*ring.vertices[:, :2].T) * 0.001
     assert radii.max() == pytest.approx(DISK_OUTER_RADII[i], abs=1e-4)
     assert radii.min() == pytest.approx(0.015, abs=1e-4)
@@ -212,6 +212,19 @@ def test_hanoi_disk_sizes(assets, client, i):
     lo, hi = extent(client, body)
     assert (hi - lo)[0] / 2 == pytest.approx(DISK_OUTER_RADII[i], abs=4e-3)
     np.testing.assert_allclose(visuals(client, body)[0][7], DISK_COLORS[i], atol=1e-4)
+
+
+def test_disks_slide_down_the_hanoi_rods(assets, client):
+    """Disks collide as rings (64 convex sectors), so a disk dropped over a rod ends on the base."""
+    pb.setGravity(0, 0, -9.8, physicsClientId=client)
+    load(client, assets / "hanoi/stand.urdf", pos=(0.5, 0, 0.005))
+    disks = [load(client, assets / f"hanoi/disk{i}.urdf", fixed=False, pos=(0.5, y, 0.09))
+             for i, y in ((2, 0.12), (1, -0.12), (0, 0.0))]
+    for _ in range(720):
+        pb.stepSimulation(physicsClientId=client)
+    for disk, y in zip(disks, (0.12, -0.12, 0.0), strict=True):
+        pos, _ = pb.getBasePositionAndOrientation(disk, physicsClientId=client)
+        np.testing.assert_allclose(pos, (0.5, y, 0.015), atol=3e-3)  # base top 0.01 + half thickness
 
 
 def test_stands_kit_pallet_sizes(assets, client):

@@ -34,24 +34,24 @@ from cliport.env.assets.registry import asset_generator
 # Blocks and boxes
 
 
-def _cube(name: str, size: float, mass: float, lateral: float, rolling: float | None) -> Prop:
+def _cube(name: str, size: float, mass: float, lateral: float) -> Prop:
     shape = Shape(box((size, size, size)), rgba=RED)
-    return Prop(name, [Link("baseLink", [shape], mass, lateral, rolling)])
+    return Prop(name, [Link("baseLink", [shape], mass, lateral)])
 
 
 @asset_generator("stacking/block.urdf")
 def _stacking_block(root: Path) -> None:
-    write_prop(root, "stacking/block.urdf", _cube("block", 0.04, 0.01, 1.0, 1e-4))
+    write_prop(root, "stacking/block.urdf", _cube("block", 0.04, 0.01, 1.0))
 
 
 @asset_generator("block/block.urdf")
 def _block(root: Path) -> None:
-    write_prop(root, "block/block.urdf", _cube("block", 0.04, 0.1, 1.0, None))
+    write_prop(root, "block/block.urdf", _cube("block", 0.04, 0.1, 1.0))
 
 
 @asset_generator("block/small.urdf")
 def _small_block(root: Path) -> None:
-    write_prop(root, "block/small.urdf", _cube("small", 0.01, 0.001, 0.5, None))
+    write_prop(root, "block/small.urdf", _cube("small", 0.01, 0.001, 0.5))
 
 
 @asset_generator("box/box-template.urdf")
@@ -128,20 +128,23 @@ def _stacking_stand(root: Path) -> None:
     """Three 5 x 5 x 0.5 cm plates in a row along y: light (-y), medium (centre), dark (+y)."""
     plate = box((0.05, 0.05, 0.005))
     links = [Link("baseLink", [Shape(plate, rgba=BROWN)]),
-             Link("lightLink", [Shape(plate, rgba=LIGHT_BROWN)]),
-             Link("darkLink", [Shape(plate, rgba=DARK_BROWN)])]
-    write_prop(root, "stacking/stand.urdf", Prop("stand", links, [(0, -0.05, 0), (0, 0.05, 0)]))
+             Link("base1", [Shape(plate, (0, -0.05, 0), LIGHT_BROWN)], contact=False),
+             Link("base2", [Shape(plate, (0, 0.05, 0), DARK_BROWN)], contact=False)]
+    write_prop(root, "stacking/stand.urdf", Prop("stand", links))
 
 
 @asset_generator("hanoi/stand.urdf")
 def _hanoi_stand(root: Path) -> None:
-    """Base of three 12 x 12 x 1 cm plates along y, each with a rod (r 5 mm, 5 cm long, centred z 3 cm)."""
+    """Base of three 12 x 12 x 1 cm plates along y and three rods (r 5 mm, 5 cm long, centred z 3 cm).
+
+    The base link holds the centre plate and all rods (brown); the side plates are child links.
+    """
     plate, rod = box((0.12, 0.12, 0.01)), cylinder(0.005, 0.05)
-    links = [
-        Link(name, [Shape(plate, rgba=rgba), Shape(rod, (0, 0, 0.03), rgba)], 0.1, 0.5)
-        for name, rgba in (("baseLink", BROWN), ("lightLink", LIGHT_BROWN), ("darkLink", DARK_BROWN))
-    ]
-    write_prop(root, "hanoi/stand.urdf", Prop("stand", links, [(0, -0.12, 0), (0, 0.12, 0)]))
+    rods = [Shape(rod, (0, y, 0.03), BROWN) for y in (0.0, 0.12, -0.12)]
+    links = [Link("baseLink", [*rods, Shape(plate, rgba=BROWN)], 0.1, 0.5),
+             Link("base1", [Shape(plate, (0, -0.12, 0), LIGHT_BROWN)], contact=False),
+             Link("base2", [Shape(plate, (0, 0.12, 0), DARK_BROWN)], contact=False)]
+    write_prop(root, "hanoi/stand.urdf", Prop("stand", links))
 
 
 @asset_generator("kitting/kit.urdf")

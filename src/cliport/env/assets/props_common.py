@@ -9,7 +9,7 @@ which are written verbatim for the task to substitute.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import trimesh
@@ -66,32 +66,37 @@ class Shape:
 
 @dataclass(frozen=True)
 class Link:
-    """A rigid link with its mass, contact parameters and shapes."""
+    """A rigid link with its mass, contact parameters and shapes.
+
+    As in the original files, only base links carry a ``<contact>`` block (``contact=False`` for the
+    child links of stands, which then get PyBullet's default friction).
+    """
 
     name: str
     shapes: Sequence[Shape]
     mass: float = 0.1
     lateral_friction: float = 1.0
-    rolling_friction: float | None = None
+    rolling_friction: float = 1e-4
     inertial_xyz: Sequence[float] = (0.0, 0.0, 0.0)
+    contact: bool = True
 
 
 @dataclass(frozen=True)
 class Prop:
-    """A URDF: links[0] is the base; every other link hangs off the base with a fixed joint."""
+    """A URDF: links[0] is the base; every other link hangs off the base with a fixed joint at the
+    base origin (child links place their shapes with shape offsets, like the original stands)."""
 
     name: str
     links: Sequence[Link]
-    joint_origins: Sequence[Sequence[float]] = field(default_factory=tuple)
 
 
 def _link_xml(link: Link) -> list[str]:
-    lines = [f'  <link name="{link.name}">', "    <contact>",
-             f'      <lateral_friction value="{fmt(link.lateral_friction)}"/>']
-    if link.rolling_friction is not None:
-        lines.append(f'      <rolling_friction value="{fmt(link.rolling_friction)}"/>')
-    lines += ['      <inertia_scaling value="3.0"/>', "    </contact>",
-              "    <inertial>", f'      <origin rpy="0 0 0" xyz="{vec(link.inertial_xyz)}"/>',
+    lines = [f'  <link name="{link.name}">']
+    if link.contact:
+        lines += ["    <contact>", f'      <lateral_friction value="{fmt(link.lateral_friction)}"/>',
+                  f'      <rolling_friction value="{fmt(link.rolling_friction)}"/>',
+                  '      <inertia_scaling value="3.0"/>', "    </contact>"]
+    lines += ["    <inertial>", f'      <origin rpy="0 0 0" xyz="{vec(link.inertial_xyz)}"/>',
               f'      <mass value="{fmt(link.mass)}"/>',
               '      <inertia ixx="1" ixy="0" ixz="0" iyy="1" iyz="0" izz="1"/>', "    </inertial>"]
     for k, shape in enumerate(link.shapes):
@@ -115,10 +120,9 @@ def urdf_text(prop: Prop) -> str:
     for link in prop.links:
         lines += _link_xml(link)
     base = prop.links[0].name
-    for link, origin in zip(prop.links[1:], prop.joint_origins, strict=True):
+    for link in prop.links[1:]:
         lines += [f'  <joint name="{base}_{link.name}" type="fixed">', f'    <parent link="{base}"/>',
-                  f'    <child link="{link.name}"/>', f'    <origin rpy="0 0 0" xyz="{vec(origin)}"/>',
-                  "  </joint>"]
+                  f'    <child link="{link.name}"/>', '    <origin rpy="0 0 0" xyz="0 0 0"/>', "  </joint>"]
     lines.append("</robot>")
     return "\n".join(lines) + "\n"
 

@@ -100,11 +100,26 @@ def _bowl(root: Path) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # Towers of Hanoi disks: annuli 1 cm thick, centred, in millimetre mesh units (URDF scale 0.001).
+# Each of the 64 sectors is its own OBJ group, so the disk collides as a ring (it slides down a rod)
+# rather than as the solid convex hull of the annulus.
 
 DISK_INNER_RADIUS = 0.015
 DISK_OUTER_RADII = (0.030, 0.035, 0.040, 0.045)
 DISK_THICKNESS = 0.010
+DISK_SEGMENTS = 64
 DISK_COLORS = (RED, YELLOW, GREEN, BLUE)
+
+
+def disk_sectors(outer_radius: float) -> dict[str, trimesh.Trimesh]:
+    """The annulus as DISK_SEGMENTS convex sector prisms, in metres, centred at the origin."""
+    edges = np.linspace(0, 2 * np.pi, DISK_SEGMENTS + 1)
+    half = DISK_THICKNESS / 2
+    parts = {}
+    for k in range(DISK_SEGMENTS):
+        corners = [(r * np.cos(a), r * np.sin(a), z) for a in edges[k:k + 2]
+                   for r in (DISK_INNER_RADIUS, outer_radius) for z in (-half, half)]
+        parts[f"sector{k:02d}"] = trimesh.convex.convex_hull(np.array(corners))
+    return parts
 
 
 def _make_disk_generator(i: int) -> None:
@@ -112,9 +127,10 @@ def _make_disk_generator(i: int) -> None:
 
     @asset_generator(urdf, obj)
     def _disk(root: Path) -> None:
-        ring = trimesh.creation.annulus(DISK_INNER_RADIUS * 1000, DISK_OUTER_RADII[i] * 1000,
-                                        DISK_THICKNESS * 1000, sections=64)
-        export_obj(root, obj, ring)
+        sectors = disk_sectors(DISK_OUTER_RADII[i])
+        for part in sectors.values():
+            part.apply_scale(1000.0)  # metres -> mm mesh units
+        export_obj(root, obj, sectors)
         shape = Shape(mesh(f"disk{i}.obj", (0.001, 0.001, 0.001)), rgba=DISK_COLORS[i])
         write_prop(root, urdf, Prop(f"disk{i}", [Link("baseLink", [shape], 0.1, 1.0)]))
 
