@@ -172,3 +172,29 @@ def test_unknown_agent_lists_the_known_ones():
         AgentConfig(agent="two_stream_full_clip_lingunet_lat_transporter")
     assert agent_spec("cliport").stream_two == "clip_lingunet_lat"
     assert len(agent_names()) == 16
+
+
+def test_rn50_bert_agent_rebuilds_its_tiny_pretrained_encoders_from_the_file(tmp_path):
+    """Without injected encoders: cliport.models.pretrained builds them from ``encoder_options``."""
+    from cliport.agents.policy import build_agent
+
+    from .conftest import tiny_config
+
+    options = {
+        "rn50": {"width": 4, "layers": [1, 1, 1, 1]},
+        "bert": {"dim": 16, "n_layers": 1, "n_heads": 2, "hidden_dim": 32},
+    }
+    config = tiny_config(
+        "two_stream_full_rn50_bert_lingunet_transporter", n_rotations=4, encoder_options=options
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        policy = build_agent(config, allow_random_encoders=True)
+        assert policy.encoders.text.sentence_dim == 16 and policy.encoders.image.channels == (16, 32, 64, 128)
+        batch = tiny_batch(2)
+        loss, _ = policy(batch)
+        loss.backward()
+        before = _logits(policy, batch)
+        again = load_agent(save_agent(policy, tmp_path / "a.safetensors"), allow_random_encoders=True)
+    after = _logits(again, batch)
+    assert torch.equal(before[0], after[0]) and torch.equal(before[1], after[1])

@@ -123,6 +123,11 @@ def encoder_weights_available(config: AgentConfig, clip_weights=None) -> bool:
 
         if resolve_weights_path(clip_weights) is None:
             return False
-    if spec.image_encoder in ("rn50",) or spec.text_encoder in ("bert",):
-        return False  # pretrained RN50 / DistilBERT files are configured in cliport.models.pretrained
+    import os
+
+    # The RN50-BERT files are located by cliport.models.pretrained through these variables.
+    if spec.image_encoder == "rn50" and not os.environ.get("CLIPORT_RN50_WEIGHTS"):
+        return False
+    if spec.text_encoder in ("bert", "bert_untrained") and not os.environ.get("CLIPORT_DISTILBERT"):
+        return False
     return True
