@@ -16,6 +16,7 @@ from cliport.errors import CliportError
 COMMANDS: dict[str, tuple[str, str]] = {
     "quickstart": ("cliport.commands.quickstart", "small end-to-end job: demos, train, eval, results, video"),
     "tasks": ("cliport.commands.tasks_list", "list every task: kind, split, end effector, primitive, max steps"),
+    "gallery": ("cliport.commands.gallery", "each task's first observation and instruction in one PNG grid"),
     "env-info": ("cliport.commands.env_info", "print the simulator's settings, cameras and assets"),
     "affordances": ("cliport.commands.affordances", "draw pick/place heatmaps of a checkpoint"),
     "train": ("cliport.commands.train", "train an agent on demonstrations (resumes from last.ckpt)"),
