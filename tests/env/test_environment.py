@@ -63,6 +63,25 @@ def test_two_envs_same_seed_identical_different_seed_differs(envs):
     assert all(a.info[i][:2] == b.info[i][:2] for i in a.task.block_ids)
 
 
+@pytest.mark.parametrize("noise", [False, True])
+def test_forked_rendering_gives_the_same_bytes(envs, small_cameras, noise):
+    from dataclasses import replace
+
+    cameras = tuple(replace(c, noise=noise) for c in small_cameras)
+    forked = envs(cameras=cameras, parallel_render=True)
+    serial = envs(cameras=cameras, parallel_render=False)
+    assert forked.parallel_render and not serial.parallel_render
+    obs_f, _ = forked.reset(seed=4)
+    obs_s, _ = serial.reset(seed=4)
+    assert _obs_bytes(obs_f) == _obs_bytes(obs_s)
+    assert _obs_bytes(forked.observe()) == _obs_bytes(serial.observe())
+
+
+def test_parallel_render_needs_tiny(sim_assets):
+    with pytest.raises(CliportError, match="parallel_render needs renderer='tiny'"):
+        Environment(BlocksScene(), assets_root=sim_assets, renderer="egl", parallel_render=True)
+
+
 def test_observation_and_spaces(envs, small_cameras):
     env = envs()
     obs, info = env.reset(seed=0)

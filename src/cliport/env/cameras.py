@@ -101,15 +101,8 @@ def linearize_depth(zbuffer: np.ndarray, znear: float, zfar: float) -> np.ndarra
     return 2.0 * znear * zfar / (zfar + znear - (2.0 * b - 1.0) * (zfar - znear))
 
 
-def render(
-    client: Any,
-    config: CameraConfig,
-    renderer: str,
-    *,
-    segmentation: bool = False,
-    rng: np.random.Generator | None = None,
-) -> CameraImages:
-    """Render one camera. Noise (if ``config.noise``) is drawn from ``rng``, which is then required."""
+def render_raw(client: Any, config: CameraConfig, renderer: str, segmentation: bool = False) -> CameraImages:
+    """Render one camera without noise."""
     h, w = config.image_size
     view, proj = view_projection(config, client)
     flags = pybullet.ER_NO_SEGMENTATION_MASK
@@ -120,19 +113,40 @@ def render(
         width=w, height=h, viewMatrix=view, projectionMatrix=proj, shadow=config.shadow,
         flags=flags, renderer=kind,
     )
-    color = np.asarray(rgba, dtype=np.uint8).reshape(h, w, 4)[..., :3]
-    depth = linearize_depth(np.asarray(zbuf).reshape(h, w), *config.zrange)
-    if config.noise:
-        if rng is None:
-            raise ValueError("camera noise needs the environment's rng")
-        # The original drew colour noise of shape (H, W) (a broadcasting bug); we draw (H, W, 3).
-        noisy = color.astype(np.int32) + rng.normal(0.0, 3.0, size=(h, w, 3)).astype(np.int32)
-        color = np.clip(noisy, 0, 255).astype(np.uint8)
-        depth = depth + rng.normal(0.0, 0.003, size=(h, w))
+    color = np.ascontiguousarray(np.asarray(rgba, dtype=np.uint8).reshape(h, w, 4)[..., :3])
+    depth = linearize_depth(np.asarray(zbuf).reshape(h, w), *config.zrange).astype(np.float32)
     segm = None
     if segmentation:
         segm = (np.asarray(seg, dtype=np.int64).reshape(h, w) & 0xFF).astype(np.uint8)
-    return CameraImages(np.ascontiguousarray(color), depth.astype(np.float32), segm)
+    return CameraImages(color, depth, segm)
+
+
+def add_noise(images: CameraImages, config: CameraConfig, rng: np.random.Generator | None) -> CameraImages:
+    """Apply the camera's noise (if ``config.noise``), drawn from ``rng``: colour first, then depth."""
+    if not config.noise:
+        return images
+    if rng is None:
+        raise ValueError("camera noise needs the environment's rng")
+    h, w = config.image_size
+    # The original drew colour noise of shape (H, W) (a broadcasting bug); we draw (H, W, 3).
+    noisy = images.color.astype(np.int32) + rng.normal(0.0, 3.0, size=(h, w, 3)).astype(np.int32)
+    color = np.clip(noisy, 0, 255).astype(np.uint8)
+    depth = (images.depth.astype(np.float64) + rng.normal(0.0, 0.003, size=(h, w))).astype(np.float32)
+    return CameraImages(color, depth, images.segmentation)
+
+
+def render(
+    client: Any,
+    config: CameraConfig,
+    renderer: str,
+    *,
+    segmentation: bool = False,
+    rng: np.random.Generator | None = None,
+) -> CameraImages:
+    """Render one camera. Noise (if ``config.noise``) is drawn from ``rng``, which is then required."""
+    if config.noise and rng is None:
+        raise ValueError("camera noise needs the environment's rng")
+    return add_noise(render_raw(client, config, renderer, segmentation), config, rng)
 
 
 def probe_egl() -> str | None:

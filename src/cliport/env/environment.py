@@ -20,6 +20,7 @@ import pybullet
 from pybullet_utils import bullet_client
 
 from cliport.env import cameras as cams
+from cliport.env import parallel_render as parallel
 from cliport.env.actions import parse_action
 from cliport.env.assets.registry import AssetError, ensure_assets, resolve_asset
 from cliport.env.grippers import END_EFFECTORS, EndEffector
@@ -63,6 +64,7 @@ class Environment(gym.Env):
         hz: int = 480,
         cameras: tuple[CameraConfig, ...] = REALSENSE_CAMERAS,
         deformable_world: bool = True,
+        parallel_render: bool | None = None,
     ) -> None:
         self.renderer = cams.check_renderer(renderer)
         if not isinstance(hz, int) or hz <= 0:
@@ -76,6 +78,13 @@ class Environment(gym.Env):
         self.hz = int(hz)
         self.cameras = tuple(cameras)
         self.deformable_world = deformable_world
+        if parallel_render is None:  # auto: tiny cameras rendered in forked children when it can help
+            parallel_render = (
+                self.renderer == "tiny" and not gui and parallel.available() and (os.cpu_count() or 1) > 1
+            )
+        elif parallel_render and (self.renderer != "tiny" or gui or not parallel.available()):
+            raise EnvError("parallel_render needs renderer='tiny', DIRECT mode (gui=False) and os.fork")
+        self.parallel_render = bool(parallel_render) and len(cameras) > 1
         self.task: SceneTask | None = task
         self.obj_ids: dict[str, list[int]] = {"fixed": [], "rigid": [], "deformable": []}
         self.step_counter = 0
@@ -247,7 +256,10 @@ class Environment(gym.Env):
 
     def observe(self) -> dict[str, tuple[np.ndarray, ...]]:
         """Render the cameras: {"color": 3 x (480,640,3) uint8, "depth": 3 x (480,640) float32}."""
-        images = [cams.render(self.client, cfg, self.renderer, rng=self.rng) for cfg in self.cameras]
+        if self.parallel_render:
+            images = parallel.render_forked(self.client, self.cameras, self.renderer, self.rng)
+        else:
+            images = [cams.render(self.client, cfg, self.renderer, rng=self.rng) for cfg in self.cameras]
         return {"color": tuple(i.color for i in images), "depth": tuple(i.depth for i in images)}
 
     def fused_maps(self, obs: dict, bounds: np.ndarray = INPUT_BOUNDS) -> tuple[np.ndarray, np.ndarray]:
