@@ -75,8 +75,13 @@ def bench(task_name: str | None, repeats: int, renderers: list[str]) -> list[tup
 
         w, c, n = time_steps(env, seeds, repeats)
         rows.append((f"pick-place step + 3-camera render ({renderer})", w, c, f"median {n} physics steps"))
+        label = f"{renderer}, forked" if env.parallel_render else renderer
         w, c = timed(env.observe, repeats)
-        rows.append((f"3-camera render ({renderer})", w, c, "480x640 RGB + depth x3"))
+        rows.append((f"3-camera render ({label})", w, c, "480x640 RGB + depth x3; cpu = parent only"))
+        if env.parallel_render:
+            w, c = timed(lambda: [cams.render(env.client, cfg, renderer) for cfg in env.cameras],  # noqa: B023
+                         repeats)
+            rows.append((f"3-camera render ({renderer}, serial)", w, c, "parallel_render=False"))
         w, c = timed(lambda: cams.render(env.client, ORACLE_CAMERA, renderer, segmentation=True),  # noqa: B023
                      repeats)
         rows.append((f"oracle camera render ({renderer})", w, c, "with segmentation"))
