@@ -5,13 +5,14 @@ lives in the process's memory, so a ``fork`` gives each child an exact copy of t
 renders one camera into a shared memory buffer and exits, while the parent renders the first camera.
 The pixels are the same bytes a sequential render gives (same code, same state); noise is added in the
 parent afterwards, in camera order, so the RNG stream is unchanged too. Used only for the tiny renderer
-in DIRECT mode on POSIX (an EGL context or a GUI connection must not be shared with a child).
+in DIRECT mode on Linux (an EGL context or a GUI connection must not be shared with a child).
 """
 
 from __future__ import annotations
 
 import mmap
 import os
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,7 +23,8 @@ from cliport.geometry import CameraConfig
 
 
 def available() -> bool:
-    return hasattr(os, "fork") and hasattr(os, "waitpid")
+    """Linux only: there fork() of a process using only glibc and PyBullet's DIRECT world is safe."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
 def _child(client: Any, config: CameraConfig, renderer: str, buf: mmap.mmap) -> None:
