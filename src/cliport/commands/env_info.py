@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ import numpy as np
 
 def collect(assets_root: str | None, check_egl: bool) -> dict:
     """Everything ``env-info`` reports, as plain JSON-able data."""
-    from cliport.env import cameras, environment, robot
+    from cliport.env import cameras, environment, parallel_render, robot
     from cliport.env.assets import default_assets_root, registered_assets
     from cliport.geometry import ORACLE_CAMERA, PIXEL_SIZE, REALSENSE_CAMERAS, TASK_BOUNDS
 
@@ -54,6 +55,7 @@ def collect(assets_root: str | None, check_egl: bool) -> dict:
         },
         "renderers": renderers,
         "default_renderer": cameras.DEFAULT_RENDERER,
+        "forked_tiny_rendering": parallel_render.available() and (os.cpu_count() or 1) > 1,
     }
 
 
@@ -76,6 +78,8 @@ def _print(info: dict) -> None:
     for name, state in info["renderers"].items():
         mark = " (default)" if name == info["default_renderer"] else ""
         print(f"  {name:<5} {state}{mark}")
+    forked = "on" if info["forked_tiny_rendering"] else "off (needs Linux and more than one core)"
+    print(f"forked tiny rendering of the 3 cameras: {forked}")
 
 
 def main(argv: list[str] | None = None) -> int:
