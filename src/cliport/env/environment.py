@@ -50,7 +50,14 @@ class EnvError(CliportError):
 
 
 class Environment(gym.Env):
-    """UR5 + gripper on a table, three RGB-D cameras; actions are two-pose motion primitives."""
+    """UR5 + gripper on a table, three RGB-D cameras; actions are two-pose motion primitives.
+
+    ``task`` (or ``set_task`` before ``reset``) builds the scene; ``assets_root`` is a folder with the
+    original layout (default: the generated cache); ``renderer`` is "tiny" or "egl"
+    (docs/rendering.md); ``hz`` is the physics rate; ``cameras`` the observation cameras;
+    ``deformable_world`` keeps the original's reset flag; ``parallel_render`` renders tiny cameras in
+    forked children (None: automatic).
+    """
 
     metadata = {"render_modes": []}
 
