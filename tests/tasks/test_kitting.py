@@ -12,6 +12,17 @@ from cliport.tasks.oracle import make_oracle
 from cliport.tasks.registry import make_task
 
 
+@pytest.fixture(autouse=True)
+def _fast_free_space(monkeypatch):
+    """Free space from the fake's raster in one numpy step (its per-ray emulation is slow in Python)."""
+
+    def occupied(scene):
+        _, _, ids = scene.render_oracle()
+        return np.isin(ids, [i for ids_ in scene.obj_ids.values() for i in ids_])
+
+    monkeypatch.setattr("cliport.tasks.base.occupied_mask", occupied)
+
+
 def ideal_rollout(task, scene):
     """Execute oracle actions with an ideal suction cup: the picked body moves rigidly with it."""
     oracle, total = make_oracle(task), 0.0

@@ -14,6 +14,17 @@ from cliport.tasks.packing_google import tilt_quirk
 from cliport.tasks.registry import make_task
 
 
+@pytest.fixture(autouse=True)
+def _fast_free_space(monkeypatch):
+    """Free space from the fake's raster in one numpy step (its per-ray emulation is slow in Python)."""
+
+    def occupied(scene):
+        _, _, ids = scene.render_oracle()
+        return np.isin(ids, [i for ids_ in scene.obj_ids.values() for i in ids_])
+
+    monkeypatch.setattr("cliport.tasks.base.occupied_mask", occupied)
+
+
 def ideal_rollout(task, scene):
     oracle, total = make_oracle(task), 0.0
     for _ in range(task.max_steps):

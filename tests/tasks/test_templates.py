@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from cliport.tasks import catalogue as cat
@@ -46,6 +47,17 @@ FIXED_INSTRUCTIONS = {
     "sweeping-piles": "push the pile of blocks into the green square",
     "manipulating-rope": "manipulate the rope to complete the square",
 }
+
+
+@pytest.fixture(autouse=True)
+def _fast_free_space(monkeypatch):
+    """Free space from the fake's raster in one numpy step (its per-ray emulation is slow in Python)."""
+
+    def occupied(scene):
+        _, _, ids = scene.render_oracle()
+        return np.isin(ids, [i for ids_ in scene.obj_ids.values() for i in ids_])
+
+    monkeypatch.setattr("cliport.tasks.base.occupied_mask", occupied)
 
 
 def extend(scene):
