@@ -23,6 +23,7 @@ from cliport.errors import CliportError
 from cliport.geometry import Transform, eulerXYZ_to_quat
 from cliport.tasks import catalogue as cat
 from cliport.tasks.base import Goal, GoalObject, PoseTuple, Task
+from cliport.tasks.placing import sample_pose
 from cliport.tasks.registry import register_task
 
 KIT_SIZE = (0.28, 0.2, 0.005)
@@ -39,14 +40,6 @@ OBJECT_SCALE = (0.003, 0.003, 0.001)
 HOLE_SCALE = (0.003, 0.003, 0.0001)
 N_OBJECTS = 5
 FIXED_COLORS = ("purple", "blue", "green", "yellow", "red")
-
-
-def sample_pose(task: Task, scene: Scene, size: Sequence[float]) -> PoseTuple:
-    """A collision-free random pose, or a CliportError when the table has no room left."""
-    pose, ok = task.random_pose(scene, size)
-    if not ok or pose is None:
-        raise CliportError(f"{task.name}: no collision-free pose left for an object of size {tuple(size)}")
-    return pose
 
 
 def add_kit_shape(

@@ -11,44 +11,30 @@ Randomised: container size and pose, the split, colours, the scattered poses, di
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from cliport.env.task_api import Scene
-from cliport.errors import CliportError
 from cliport.tasks import catalogue as cat
 from cliport.tasks.base import Goal, GoalObject, PoseTuple, Task, Zone, body_pose
 from cliport.tasks.kdsplit import container_leaves, leaf_pose, leaf_size
-from cliport.tasks.kitting import sample_pose
+from cliport.tasks.placing import add_box, add_container, random_size, sample_pose
 from cliport.tasks.registry import register_task
 
 MIN_BOX_DIM = 0.05
 N_DISTRACTORS = 4
 
 
-def random_size(rng: np.random.Generator, lo: Sequence[float], hi: Sequence[float]) -> np.ndarray:
-    """env.md §6 random box size: each axis uniform in [lo, hi]."""
-    return np.array([float(rng.uniform(a, b)) for a, b in zip(lo, hi, strict=True)])
+@dataclass
+class PackedScene:
+    """A container and the boxes that fill it, scattered: goal objects, their packed poses, the split."""
 
-
-def add_container(task: Task, scene: Scene, size: np.ndarray) -> PoseTuple:
-    """The open brown container (fixed) at a random pose; returns its pose."""
-    pose = sample_pose(task, scene, size)
-    half = size / 2
-    task.add_template(
-        scene, "container/container-template.urdf",
-        {"DIM": tuple(float(s) for s in size), "HALF": tuple(float(h) for h in half)}, pose, "fixed",
-    )  # fmt: skip
-    return pose
-
-
-def add_box(task: Task, scene: Scene, size: np.ndarray, pose: PoseTuple, rgb: Sequence[float]) -> int:
-    body = task.add_template(scene, "box/box-template.urdf", {"DIM": tuple(float(s) for s in size)}, pose)
-    if body is None:
-        raise CliportError(f"{task.name}: could not load a box of size {tuple(size)}")
-    task.set_color(scene, body, (*rgb[:3], 1.0))
-    return body
+    objects: list[GoalObject]
+    packed: list[PoseTuple]
+    zone_pose: PoseTuple
+    zone_size: np.ndarray
+    leaves: list[np.ndarray]
 
 
 class PackingBoxes(Task):
@@ -67,8 +53,8 @@ class PackingBoxes(Task):
         names = [c for c in cat.COLOR_NAMES if c != "brown"]
         return [names[int(rng.integers(len(names)))] for _ in range(n_boxes)]
 
-    def pack(self, scene: Scene) -> tuple[list[GoalObject], list[PoseTuple], PoseTuple, np.ndarray, list]:
-        """Container + packed boxes scattered to random poses: (objects, packed poses, zone, size, leaves)."""
+    def pack(self, scene: Scene) -> PackedScene:
+        """Container + the boxes of its K-D split, each then moved to a random pose on the table."""
         rng = scene.rng
         zone_size = random_size(rng, (0.05, 0.05, 0.05), (0.3, 0.3, 0.05))
         zone_pose = add_container(self, scene, zone_size)
@@ -84,17 +70,17 @@ class PackingBoxes(Task):
             packed.append(body_pose(scene, obj.body_id))
             pose = sample_pose(self, scene, leaf_size(leaf))
             scene.client.resetBasePositionAndOrientation(obj.body_id, pose[0], pose[1])
-        return objects, packed, zone_pose, zone_size, leaves
+        return PackedScene(objects, packed, zone_pose, zone_size, leaves)
 
-    def zone_goal(self, scene: Scene, objects, packed, zone_pose, zone_size) -> Goal:
-        points = {o.body_id: self.box_points(scene, o.body_id) for o in objects}
-        zone = Zone(points, zone_pose, tuple(float(s) for s in zone_size))
-        return Goal(objects, np.eye(len(objects)), packed, replace=False, rotations=True, metric="zone",
-                    max_reward=1.0, zone=zone)  # fmt: skip
+    def zone_goal(self, scene: Scene, packed: PackedScene) -> Goal:
+        """All boxes -> the container zone (box points); oracle targets = the packed poses."""
+        points = {o.body_id: self.box_points(scene, o.body_id) for o in packed.objects}
+        zone = Zone(points, packed.zone_pose, tuple(float(s) for s in packed.zone_size))
+        return Goal(packed.objects, np.eye(len(packed.objects)), packed.packed, replace=False, rotations=True,
+                    metric="zone", max_reward=1.0, zone=zone)  # fmt: skip
 
     def build(self, scene: Scene) -> None:
-        objects, packed, zone_pose, zone_size, _ = self.pack(scene)
-        self.goals.append(self.zone_goal(scene, objects, packed, zone_pose, zone_size))
+        self.goals.append(self.zone_goal(scene, self.pack(scene)))
         self.lang_goals.append(self.instruction)
 
 
@@ -117,15 +103,15 @@ class PackingBoxesPairs(PackingBoxes):
         return [self.relevant[int(rng.integers(len(self.relevant)))] for _ in range(n_boxes)]
 
     def build(self, scene: Scene) -> None:
-        objects, packed, zone_pose, zone_size, leaves = self.pack(scene)
+        packed = self.pack(scene)
         distractor_colors = [c for c in cat.colors_for(self.variant, self.mode) if c not in self.relevant]
-        for k in scene.rng.choice(len(leaves), N_DISTRACTORS):
-            size = leaf_size(leaves[int(k)])
+        for k in scene.rng.choice(len(packed.leaves), N_DISTRACTORS):
+            size = leaf_size(packed.leaves[int(k)])
             pose, ok = self.random_pose(scene, size)
             color = distractor_colors[int(scene.rng.integers(len(distractor_colors)))]
             if ok and pose is not None:
                 add_box(self, scene, size, pose, cat.color(color).rgb)
-        self.goals.append(self.zone_goal(scene, objects, packed, zone_pose, zone_size))
+        self.goals.append(self.zone_goal(scene, packed))
         colors = " and ".join(self.relevant[:2])
         self.lang_goals.append(self.template.format(colors=colors))
 

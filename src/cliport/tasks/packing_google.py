@@ -22,7 +22,7 @@ from cliport.tasks import catalogue as cat
 from cliport.tasks.base import Goal, GoalObject, Task, Zone
 from cliport.tasks.google_objects import google_objects_root, load_google_object
 from cliport.tasks.kdsplit import container_leaves, leaf_size
-from cliport.tasks.packing_boxes import add_container, random_size
+from cliport.tasks.placing import add_container, random_size
 from cliport.tasks.registry import register_task
 
 MIN_OBJECT_DIM = 0.08

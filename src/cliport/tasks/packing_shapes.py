@@ -13,8 +13,8 @@ import numpy as np
 from cliport.env.task_api import Scene
 from cliport.tasks import catalogue as cat
 from cliport.tasks.base import Goal, GoalObject, Task, Zone
-from cliport.tasks.kitting import N_OBJECTS, OBJECT_SCALE, OBJECT_SIZE, add_kit_shape, sample_pose
-from cliport.tasks.packing_boxes import add_container, random_size
+from cliport.tasks.kitting import N_OBJECTS, OBJECT_SCALE, OBJECT_SIZE, add_kit_shape
+from cliport.tasks.placing import add_container, random_size, sample_pose
 from cliport.tasks.registry import register_task
 
 

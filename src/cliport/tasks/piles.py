@@ -16,7 +16,7 @@ from cliport.env.task_api import Scene
 from cliport.geometry import eulerXYZ_to_quat
 from cliport.tasks import catalogue as cat
 from cliport.tasks.base import Goal, GoalObject, PoseTuple, Task, Zone
-from cliport.tasks.kitting import sample_pose
+from cliport.tasks.placing import sample_pose
 from cliport.tasks.registry import register_task
 
 N_BLOCKS = 50

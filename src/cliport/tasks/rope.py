@@ -16,7 +16,7 @@ from cliport.env.task_api import Scene
 from cliport.geometry import Transform
 from cliport.tasks import catalogue as cat
 from cliport.tasks.base import Goal, GoalObject, Task
-from cliport.tasks.kitting import sample_pose
+from cliport.tasks.placing import sample_pose
 from cliport.tasks.registry import register_task
 
 N_BEADS = 20
