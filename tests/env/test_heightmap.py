@@ -174,6 +174,13 @@ def test_bad_inputs_raise_clear_errors():
     with pytest.raises(hm.HeightmapError, match="color must be"):
         hm.reconstruct(np.zeros((4, 4)), np.zeros((4, 4)), TOP_DOWN.K, TOP_DOWN.position,
                        TOP_DOWN.rotation, TASK_BOUNDS, PIXEL_SIZE)
+    with pytest.raises(hm.HeightmapError, match="rotation_xyzw must have 4 numbers"):
+        hm.reconstruct(np.zeros((4, 4, 3), np.uint8), np.zeros((4, 4)), TOP_DOWN.K, TOP_DOWN.position,
+                       (0, 0, 1), TASK_BOUNDS, PIXEL_SIZE)
+    with pytest.raises(hm.HeightmapError, match="bounds must be a"):
+        hm.heightmap_from_points(np.zeros((1, 3)), np.zeros((1, 3), np.uint8), TASK_BOUNDS[:2], PIXEL_SIZE)
+    with pytest.raises(hm.HeightmapError, match="pixel_size must be positive"):
+        hm.heightmap_from_points(np.zeros((1, 3)), np.zeros((1, 3), np.uint8), TASK_BOUNDS, 0.0)
     with pytest.raises(hm.HeightmapError, match="one color and one depth image per camera"):
         hm.fuse([np.zeros((4, 4, 3), np.uint8)], [], REALSENSE_CAMERAS[:1], TASK_BOUNDS, PIXEL_SIZE)
 

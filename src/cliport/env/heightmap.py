@@ -24,6 +24,10 @@ class HeightmapError(CliportError, ValueError):
 def grid_shape(bounds: np.ndarray, pixel_size: float) -> tuple[int, int]:
     """(rows, columns) of the map: rows span y, columns span x (320 x 160 for the benchmark)."""
     bounds = np.asarray(bounds, dtype=np.float64)
+    if bounds.shape != (3, 2) or not (bounds[:, 1] > bounds[:, 0]).all():
+        raise HeightmapError(f"bounds must be a (3, 2) array of [min, max) per axis, got {bounds.tolist()}")
+    if not pixel_size > 0:
+        raise HeightmapError(f"pixel_size must be positive, got {pixel_size}")
     width = int(np.round((bounds[0, 1] - bounds[0, 0]) / pixel_size))
     height = int(np.round((bounds[1, 1] - bounds[1, 0]) / pixel_size))
     return height, width
@@ -131,6 +135,10 @@ def reconstruct(
     color = np.asarray(color)
     depth = np.asarray(depth)
     _check_image_pair(color, depth)
+    for name, value, size in (("intrinsics", intrinsics, 9), ("position", position, 3),
+                              ("rotation_xyzw", rotation_xyzw, 4)):
+        if np.size(value) != size:
+            raise HeightmapError(f"{name} must have {size} numbers, got shape {np.shape(value)}")
     points = backproject(depth, intrinsics)  # (H, W, 3) camera frame
     points = transform_points(points, position, matrix_from_quat(rotation_xyzw))  # (H, W, 3) world
     return heightmap_from_points(points, color, bounds, pixel_size)
