@@ -46,7 +46,7 @@ def test_batched_equals_single_and_cpu_on_device(train):
     enc_cpu = FakeImageEncoder((16, 32, 64, 128)).to(dtype)
     pick, place = build(enc_cpu, dtype)
     enc_gpu = copy.deepcopy(enc_cpu).cuda()
-    gpick, gplace = build(enc_gpu, dtype)
+    gpick, gplace = (m.cuda() for m in build(enc_gpu, dtype))
     gpick.load_state_dict(pick.state_dict())
     gplace.load_state_dict(place.state_dict())
     for m in (pick, place, gpick, gplace):
