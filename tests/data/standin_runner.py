@@ -82,3 +82,21 @@ class StandinRunner:
 
 def make_runner(cfg) -> StandinRunner:
     return StandinRunner(cfg)
+
+
+def check(cfg) -> None:
+    from cliport.errors import ConfigError
+
+    if cfg.task == "bogus":
+        raise ConfigError("unknown task 'bogus'")
+
+
+class _CrashingRunner(StandinRunner):
+    def run(self, seed: int, **kw) -> RunResult:
+        if seed == 2:
+            os._exit(3)  # a worker dying abruptly (segfault, OOM kill)
+        return super().run(seed, **kw)
+
+
+def make_crashing_runner(cfg) -> StandinRunner:
+    return _CrashingRunner(cfg)

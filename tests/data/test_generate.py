@@ -182,3 +182,16 @@ def test_entries_follow_the_original_episode_layout(tmp_path):
     assert ep.obj_ids.tolist() == [7] and ep.obj_pose.shape == (3, 1, 7)
     np.testing.assert_allclose(ep.pick[:, 3:], [[0, 0, 0.3826834, 0.9238795]] * 2)
     assert not StandinRunner(_cfg(tmp_path)).run(0).ok  # seed 0 fails: total reward 0.5
+
+
+def test_runner_check_and_dead_worker_give_clear_errors(tmp_path):
+    from cliport.errors import CliportError
+
+    with pytest.raises(ConfigError, match="unknown task 'bogus'"):
+        generate(DemosConfig(data_dir=str(tmp_path), task="bogus", runner=RUNNER, progress=False))
+    with pytest.raises(ConfigError, match="cannot be imported"):
+        generate(DemosConfig(data_dir=str(tmp_path), task="x", runner="no_such_module:f", progress=False))
+    cfg = DemosConfig(data_dir=str(tmp_path), task="standin", n=3, workers=2, progress=False,
+                      runner="standin_runner:make_crashing_runner")
+    with pytest.raises(CliportError, match=r"worker process died while running seeds \[.*2.*\]"):
+        generate(cfg)

@@ -34,7 +34,7 @@ from cliport.data.store import (
     episode_file,
     read_attempts,
 )
-from cliport.errors import ConfigError
+from cliport.errors import CliportError, ConfigError
 
 
 class Runner(Protocol):
@@ -51,6 +51,14 @@ def load_factory(path: str) -> Callable[[DemosConfig], Runner]:
         return getattr(importlib.import_module(module), name)
     except (ImportError, AttributeError) as err:
         raise ConfigError(f"runner {path!r} cannot be imported ({err})") from err
+
+
+def check_runner(cfg: DemosConfig) -> None:
+    """Let the runner's module validate the config in the parent (e.g. an unknown task name), if it can."""
+    module = importlib.import_module(cfg.runner.partition(":")[0])
+    check = getattr(module, "check", None)
+    if check is not None:
+        check(cfg)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -139,6 +147,8 @@ def generate(cfg: DemosConfig, progress: Callable[[int, int, int], None] | None 
         sel = build_index(folder, cfg.task, cfg.mode, cfg.n, outcomes)
         return GenerateReport(folder, 0, 0, time.perf_counter() - start, True, sel)
 
+    load_factory(cfg.runner)
+    check_runner(cfg)
     own = schedule(cfg.mode, shard)
     in_flight: dict[cf.Future, int] = {}
     exhausted = False
@@ -159,8 +169,8 @@ def generate(cfg: DemosConfig, progress: Callable[[int, int, int], None] | None 
                 break
             done, _ = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
             for fut in sorted(done, key=in_flight.__getitem__):
+                seed, ok, total = fut.result()  # a dead worker raises here, its seed still in flight
                 in_flight.pop(fut)
-                seed, ok, total = fut.result()
                 if cfg.save_data:  # a dry run (save_data=false) leaves nothing behind
                     append_attempt(log, seed, ok, total)
                 outcomes.add(seed, ok)
@@ -171,6 +181,11 @@ def generate(cfg: DemosConfig, progress: Callable[[int, int, int], None] | None 
                     outcomes.add(s, ok)
             if progress is not None:
                 progress(attempts, successes, min(outcomes.n_successes, cfg.n))
+    except cf.process.BrokenProcessPool as err:
+        raise CliportError(
+            f"a demo worker process died while running seeds {sorted(in_flight.values())} (see its error "
+            "above); rerun the same command to resume"
+        ) from err
     finally:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)

@@ -35,5 +35,12 @@ class SimRunner:
         self.env.close()
 
 
+def check(cfg: DemosConfig) -> None:
+    """Fail in the parent process, naming the task, before any worker starts."""
+    from cliport.tasks.registry import task_info
+
+    task_info(cfg.task)
+
+
 def make_runner(cfg: DemosConfig) -> SimRunner:
     return SimRunner(cfg)
