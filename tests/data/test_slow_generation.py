@@ -27,6 +27,13 @@ def test_real_task_workers_two_equals_workers_one(tmp_path):
     assert _contents(one.folder) == _contents(two.folder)
     ep = load_episode(one.folder / read_meta(one.folder).episodes[0].file)
     assert ep.total_reward > 0.99 and ep.instruction[0].startswith("put the")
+    from cliport.data.dataset import DemoDataset
+
+    ds = DemoDataset(one.folder)
+    for i in range(6):  # the pick label lies on a block (raised above the table) in the fused map
+        item = ds[i]
+        r, c = item["p0"]
+        assert item["image"][r, c, 3] > 0.01, (i, r, c)
 
 
 @pytest.mark.slow
