@@ -109,5 +109,6 @@ class PalletizingBoxes(Task):
             body = self.spawn_order.pop(0)
             theta = float(scene.rng.random()) * 2 * np.pi
             client.resetBasePositionAndOrientation(body, SPAWN_POSITION, eulerXYZ_to_quat((0.0, 0.0, theta)))
+        step = getattr(scene, "step_simulation", client.stepSimulation)  # the env counts its steps
         for _ in range(SETTLE_STEPS):
-            client.stepSimulation()
+            step()
