@@ -143,6 +143,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--no-flops", action="store_true")
+    parser.add_argument("--jsonl", type=Path, help="also append each result as one JSON line to this file")
     parser.add_argument("--one", nargs=2, metavar=("AGENT", "B"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -181,6 +182,9 @@ def main() -> None:
                 continue
             rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
             print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+            if args.jsonl:
+                with args.jsonl.open("a") as f:
+                    f.write(json.dumps(rows[-1]) + "\n")
     print(f"threads {args.threads}, device {args.device}; original cliport: {ORIGINAL}")
     print(_table(rows))
 

@@ -53,7 +53,8 @@ def save_agent(policy: Policy, path: str | Path, extra_metadata: dict[str, str] 
     """Write ``policy``'s config and trainable state to ``path`` atomically; returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tensors = {k: v.detach().to("cpu").contiguous().clone() for k, v in policy.state_dict().items()}
+    # No clone: on CPU this writes the live tensors (a copy would double the peak memory of a 1.1 GB agent).
+    tensors = {k: v.detach().to("cpu").contiguous() for k, v in policy.state_dict().items()}
     metadata = checkpoint_metadata(policy.config)
     metadata.update(extra_metadata or {})
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
