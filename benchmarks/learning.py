@@ -43,7 +43,8 @@ def train(a) -> None:
               f"train.task={task}", f"train.agent={a.agent}", f"train.n_demos={a.n_demos}",
               f"train.n_steps={a.steps}", f"train.batch_size={a.batch}",
               f"train.num_workers={a.loader_workers}",
-              f"train.save_steps=[{a.steps}]", f"train.last_every={a.steps}", "train.val_every=-1",
+              f"train.save_steps=[{a.steps}]", f"train.last_every={a.last_every or a.steps}",
+              "train.val_every=-1",
               f"train.n_val={a.n_val}", f"train.precision={a.precision}", "train.progress=false",
               f"train.allow_random_clip={str(a.allow_random_clip).lower()}"])
         dt = time.perf_counter() - t0
@@ -134,6 +135,7 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=1000)
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--precision", default="32")
+    p.add_argument("--last-every", dest="last_every", type=int, default=0, help="save last.ckpt this often")
     p.add_argument("--loader-workers", dest="loader_workers", type=int, default=4)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--allow-random-clip", dest="allow_random_clip", action="store_true")
