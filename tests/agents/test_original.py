@@ -180,3 +180,26 @@ def test_our_loader_points_original_files_to_the_converter(tmp_path, fake_lightn
     garbage.write_bytes(b"\x00" * 5)
     with pytest.raises(CheckpointError, match="not a readable safetensors file"):
         read_checkpoint(garbage)
+
+
+def test_frozen_copy_can_replace_the_encoder_without_touching_the_shared_one(tmp_path, fake_lightning):
+    ours = make_tiny("cliport", seed=8, n_rotations=8)
+    path = tmp_path / "f.ckpt"
+    _save_lightning(path, _original_state(ours), fake_lightning)
+    shared_before = {k: v.clone() for k, v in ours.encoders.image.state_dict().items()}
+    prefix = "transport.query_stream_two.clip_rn50"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        loaded, report = load_original_checkpoint(
+            path,
+            tiny_config("cliport", n_rotations=8),
+            allow_random_encoders=True,
+            frozen_from_checkpoint=prefix,
+        )
+    assert report.clip_loaded_from == prefix
+    enc = loaded.encoders.image
+    assert enc is loaded.encoders.text and enc is not ours.encoders.image
+    assert loaded.pick.attn_stream_two.image_encoder is enc
+    mean = enc.state_dict()["clip.visual.bn1.running_mean"]
+    torch.testing.assert_close(mean, shared_before["clip.visual.bn1.running_mean"] + 0.02)  # copy 2's drift
+    assert all(torch.equal(v, ours.encoders.image.state_dict()[k]) for k, v in shared_before.items())

@@ -258,6 +258,17 @@ def load_original_state(
     return report
 
 
+def _private(encoders):
+    """A deep copy of the encoders that keeps image and text the same object where they were."""
+    import copy
+
+    from cliport.agents.policy import FrozenEncoders
+
+    image = copy.deepcopy(encoders.image)
+    text = image if encoders.text is encoders.image else copy.deepcopy(encoders.text)
+    return FrozenEncoders(image=image, text=text)
+
+
 def _target_encoder(
     encoders: list[torch.nn.Module], copy: dict[str, Tensor]
 ) -> tuple[torch.nn.Module | None, dict[str, str]]:
@@ -289,7 +300,7 @@ def load_original_checkpoint(
     neither, the agent gets shape-only encoders: enough to convert (our checkpoints hold no frozen
     weights), not to run.
     """
-    from cliport.agents.encoders import encoder_weights_available, shape_only_encoders
+    from cliport.agents.encoders import encoder_weights_available, load_encoders, shape_only_encoders
     from cliport.agents.policy import build_agent
 
     config = agent if isinstance(agent, AgentConfig) else AgentConfig(agent=agent)
@@ -298,6 +309,13 @@ def load_original_checkpoint(
         encoders is not None or allow_random_encoders or encoder_weights_available(config, clip_weights)
     )
     if runnable:
+        if frozen_from_checkpoint is not None:
+            # The checkpoint's copy is loaded in place: give this agent a private encoder, never the
+            # process-wide cached CLIP that other agents share.
+            encoders = _private(
+                encoders
+                or load_encoders(config, clip_weights=clip_weights, allow_random=allow_random_encoders)
+            )
         policy = build_agent(
             config, clip_weights=clip_weights, allow_random_encoders=allow_random_encoders, encoders=encoders
         )
