@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 import torch
 
-from cliport.models.encoders import TextFeatures
 from cliport.models.fakes import FakeImageEncoder, FakeTextEncoder
 from cliport.models.lingunet import CLIPLingUNet, CLIPLingUNetLat, CLIPUNet
 from cliport.models.resnet import ResNet43_8s, ResNet43_8s_lang, ResNet45_10s
@@ -53,10 +52,12 @@ def test_decoder_needs_its_inputs():
 
 def test_word_level_fusion_decoder_uses_tokens():
     enc = FakeImageEncoder((16, 32, 64, 128))
-    dec = CLIPLingUNet(enc, 1, language="word_attn", text_dims=(32, 16)).eval()
+    dec = CLIPLingUNet(enc, 1, language="mult_word", text_dims=(32, 16)).eval()
     assert dec.lang_proj1.in_features == 16
-    x = torch.rand(1, 6, 32, 32) * 100
-    a = dec(x, lang=FakeTextEncoder().encode(["left"]))
-    tokens = torch.zeros(1, 77, 16)
-    b = dec(x, lang=TextFeatures(torch.zeros(1, 32), tokens, torch.ones(1, 77)))
-    assert a.shape == b.shape == (1, 1, 32, 32) and not torch.allclose(a, b)
+    seen = []
+    dec.lang_fuser1.register_forward_hook(lambda m, args, out: seen.append((args[1], args[2])))
+    lang = FakeTextEncoder().encode(["left"])
+    out = dec(torch.rand(1, 6, 64, 64) * 100, lang=lang)
+    assert out.shape == (1, 1, 64, 64)
+    tokens, mask = seen[0]
+    assert torch.equal(tokens, lang.tokens) and torch.equal(mask, lang.mask)
