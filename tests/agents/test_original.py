@@ -12,7 +12,8 @@ import pytest
 import torch
 
 from cliport.agents.checkpoint import CheckpointError, read_checkpoint
-from cliport.agents.original import load_original_checkpoint, read_lightning_checkpoint
+from cliport.agents.lightning_file import read_lightning_checkpoint
+from cliport.agents.original import load_original_checkpoint
 from cliport.commands.convert_checkpoint import main as convert_main
 
 from .conftest import make_tiny, tiny_batch, tiny_config

@@ -5,9 +5,8 @@ Why this exists: released CLIPort checkpoints are pickled Lightning files holdin
 three fp16 copies of the frozen CLIP. We map ``attention.`` -> ``pick.`` and ``transport.`` -> ``place.``
 (our modules use the original's attribute names below that), drop the frozen encoder copies (after
 comparing them with the agent's own frozen encoder, or loading one of them into it on request) and load
-the rest with strict key and shape checks. Pickles are untrusted: ``torch.load(weights_only=True)``,
-with the few Lightning/OmegaConf classes such files reference mapped to inert placeholders; any other
-class is refused with its name.
+the rest with strict key and shape checks. The file itself is read safely by
+:mod:`cliport.agents.lightning_file`.
 """
 
 from __future__ import annotations
@@ -20,11 +19,8 @@ from torch import Tensor
 
 from cliport.agents.checkpoint import CheckpointError, load_state_strict
 from cliport.agents.config import AgentConfig
+from cliport.agents.lightning_file import read_lightning_checkpoint
 from cliport.agents.registry import AgentSpec
-
-#: Module paths whose classes a Lightning checkpoint may reference (callback states as dict keys,
-#: saved hyper-parameters); they are replaced by inert placeholders, never imported.
-ALLOWED_GLOBAL_PREFIXES = ("pytorch_lightning.", "lightning.", "lightning_fabric.", "omegaconf.", "typing.")
 
 #: Frozen children of a stream network, by network family (models.md §9.2, §13): never trainable.
 FROZEN_CHILDREN = {
@@ -90,45 +86,6 @@ class ConversionReport:
         for key, value in self.metadata.items():
             out.append(f"{key}: {value}")
         return out
-
-
-def _placeholder(qualname: str) -> type:
-    """An inert class standing for ``qualname``: accepts any construction arguments and state."""
-
-    def __init__(self, *args, **kwargs) -> None:  # noqa: N807
-        self.args, self.kwargs = args, kwargs
-
-    def __setstate__(self, state) -> None:  # noqa: N807
-        self.state = state
-
-    module, _, name = qualname.rpartition(".")
-    return type(name, (), {"__init__": __init__, "__setstate__": __setstate__, "__module__": module})
-
-
-def read_lightning_checkpoint(path: str | Path) -> dict:
-    """``torch.load(weights_only=True)`` with an allow-list; returns the raw checkpoint dict."""
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"checkpoint {path} does not exist")
-    try:
-        unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(str(path))
-    except Exception as err:  # not a zip archive (pre-1.6 torch format) or corrupt
-        raise CheckpointError(f"{path} is not a readable PyTorch checkpoint: {err}") from None
-    refused = [g for g in unsafe if not g.startswith(ALLOWED_GLOBAL_PREFIXES)]
-    if refused:
-        raise CheckpointError(
-            f"{path} references Python objects outside the allow-list ({', '.join(refused)}); refusing to "
-            "unpickle them (checkpoints are untrusted)"
-        )
-    placeholders = [(_placeholder(g), g) for g in unsafe]
-    try:
-        with torch.serialization.safe_globals(placeholders):
-            ckpt = torch.load(str(path), map_location="cpu", weights_only=True)
-    except Exception as err:
-        raise CheckpointError(f"cannot read {path} safely: {str(err).splitlines()[0]}") from None
-    if not isinstance(ckpt, dict) or "state_dict" not in ckpt:
-        raise CheckpointError(f"{path} is not a Lightning checkpoint (no 'state_dict' entry)")
-    return ckpt
 
 
 def split_state(state: dict[str, Tensor], spec: AgentSpec) -> tuple[dict[str, Tensor], dict[str, dict]]:
