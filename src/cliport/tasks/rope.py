@@ -112,6 +112,7 @@ class AlignRope(ManipulatingRope):
 
     completed = "done aligning the rope."
     template = "align the rope from {direction}"
+    direction = ""  # the phrase of the segment chosen at reset
 
     def choose_segment(self, scene: Scene, square: Transform) -> tuple[np.ndarray, np.ndarray]:
         h = ROPE_LENGTH / 2
