@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pytest
 import torch
 from safetensors import safe_open
@@ -144,8 +145,15 @@ def test_image_goal_agent_needs_a_goal():
     batch = tiny_batch(1)
     with pytest.raises(CliportError, match="needs a goal image"):
         policy.act(batch["image"][0].numpy())
-    action = policy.act({"image": batch["image"][0].numpy(), "goal_image": batch["goal_image"][0].numpy()})
+    obs = {"image": batch["image"][0].numpy(), "goal_image": batch["goal_image"][0].numpy()}
+    action = policy.act(obs, return_maps=True)
     assert action.pose1.position.shape == (3,)
+    pick_map, place_map = action.extras["pick_map"], action.extras["place_map"]
+    assert pick_map.shape == (64, 32) and place_map.shape == (8, 64, 32)
+    assert pick_map.sum() == pytest.approx(1.0, rel=1e-4) and place_map.sum() == pytest.approx(1.0, rel=1e-4)
+    row, col, theta = action.extras["place"]
+    r = round(theta / (2 * np.pi / 8))
+    assert place_map[r, row, col] == place_map.max()
 
 
 def test_bad_inputs_name_the_problem():

@@ -120,10 +120,7 @@ class Policy(nn.Module):
                 f"batch[{key!r}] must have shape (B, {', '.join(map(str, self.input_shape))}), "
                 f"got {tuple(image.shape)}"
             )
-        image = image.to(self.device, torch.float32)  # (B, 320, 160, 6)
-        # Store it channel-first so the modules' permute to NCHW gives a standard-contiguous tensor: with
-        # a channels-last input the CPU backward of torch 2.13 crashes (double free) in the ResNets.
-        return image.permute(0, 3, 1, 2).contiguous().permute(0, 2, 3, 1)  # (B, 320, 160, 6) view
+        return image.to(self.device, torch.float32)  # (B, 320, 160, 6)
 
     def _goal(self, batch: Mapping[str, Any]) -> Tensor | None:
         return self._image(batch, "goal_image") if self.spec.uses_goal_image else None
