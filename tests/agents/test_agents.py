@@ -206,3 +206,12 @@ def test_rn50_bert_agent_rebuilds_its_tiny_pretrained_encoders_from_the_file(tmp
         again = load_agent(save_agent(policy, tmp_path / "a.safetensors"), allow_random_encoders=True)
     after = _logits(again, batch)
     assert torch.equal(before[0], after[0]) and torch.equal(before[1], after[1])
+
+
+def test_a_few_steps_fit_one_batch():
+    """Training on a fixed batch lowers its loss at every step."""
+    policy = make_tiny("transporter", seed=2, n_rotations=4, lr=1e-3)
+    batch = tiny_batch(2)
+    opts = policy.make_optimizers()
+    losses = [float(policy.train_step(batch, opts)["loss"]) for _ in range(6)]
+    assert all(b < a for a, b in zip(losses, losses[1:], strict=False)), losses
