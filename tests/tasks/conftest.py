@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pybullet
 import pytest
 
 from cliport.geometry import HEIGHTMAP_SHAPE, PIXEL_SIZE, TASK_BOUNDS
@@ -26,6 +27,7 @@ class FakeBody:
     category: str
     dims: tuple[float, float, float] = (0.04, 0.04, 0.04)
     rgba: tuple[float, ...] | None = None
+    mesh: bool = False  # collides through a mesh: the oracle then uses the render
 
 
 class FakeClient:
@@ -54,7 +56,8 @@ class FakeClient:
         return 0
 
     def getCollisionShapeData(self, body_id: int, link: int):  # noqa: N802
-        return [(body_id, link, 3)]
+        geom = pybullet.GEOM_MESH if self.scene.bodies[body_id].mesh else pybullet.GEOM_BOX
+        return [(body_id, link, geom)]
 
     def getAABB(self, body_id: int, link: int = -1):  # noqa: N802
         """The 4 cm square of the fake raster, 4 cm tall."""
@@ -63,11 +66,14 @@ class FakeClient:
 
     def rayTestBatch(self, starts, ends):  # noqa: N802
         """Vertical rays answered from the same raster as render_oracle (-1 where nothing is hit)."""
-        _, _, ids = self.scene.raster()
+        _, height, ids = self.scene.raster()
         xy = np.asarray(starts, dtype=np.float64)[:, :2]
         u = ((xy[:, 1] - TASK_BOUNDS[1, 0]) / PIXEL_SIZE).astype(int).clip(0, ids.shape[0] - 1)
         v = ((xy[:, 0] - TASK_BOUNDS[0, 0]) / PIXEL_SIZE).astype(int).clip(0, ids.shape[1] - 1)
-        return [(int(h) if h else -1,) for h in ids[u, v]]
+        return [
+            (int(h) if h else -1, -1, 1.0, (x, y, float(z)), (0.0, 0.0, 1.0))
+            for h, z, (x, y) in zip(ids[u, v], height[u, v], xy, strict=True)
+        ]
 
 
 @dataclass

@@ -165,3 +165,19 @@ def test_scene_ignores_global_rngs(name, fake_scene):
         bodies = [(b.urdf, tuple(b.position), b.rgba) for b in scene.bodies.values()]
         layouts.append((bodies, task.lang_goals))
     assert layouts[0] == layouts[1]
+
+
+@pytest.mark.parametrize("mesh", [False, True])
+def test_oracle_sees_primitive_bodies_by_rays_and_mesh_bodies_by_render(mesh, fake_scene):
+    scene = fake_scene(0)
+    body = _block(scene, 0.4, 0.2)
+    scene.bodies[body].mesh = mesh
+    scene.bodies[body].position[2] = 0.03
+    target = (np.array([0.6, -0.1, 0.02]), yaw_quat(0.0))
+    task = _OneGoal(Goal([GoalObject(body)], [[1]], [target], False, True, "pose", 1.0))
+    task.reset(scene)
+    action = make_oracle(task).act(scene)
+    assert scene.renders == (1 if mesh else 0)
+    # The pick lies on the body's top (the fake draws a 4 cm square at height z).
+    assert np.all(np.abs(action.pose0.position[:2] - [0.4, 0.2]) <= 0.02)
+    assert action.pose0.position[2] == pytest.approx(0.03, abs=1e-6)

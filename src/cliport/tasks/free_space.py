@@ -1,14 +1,14 @@
-"""Which top-down heightmap cells are covered by registered objects, without rendering the oracle camera.
+"""Top-down visibility from vertical rays: free table space and oracle pick cells without a render.
 
 The original finds free table space from a full oracle render (640x480, then reprojected) for every
-object it places; on CPU that render costs most of a scene's construction time. The oracle camera is
-near-orthographic and looks straight down, so the object seen in a cell is the first body hit by a
-vertical ray through that cell. We cast one vertical ray per heightmap cell centre (PyBullet
-``rayTestBatch``), only for cells under some registered body's bounding box, and rasterise the
-visual-only bodies (no collision shape: corner markers, square outlines) from their box visuals. Bodies whose visual-only shape is not a box fall back to the oracle
-render. Differences from the render are limited to cell edges (ray at the cell centre vs any point
-in the cell) and to visual vs collision geometry (e.g. meshes collide as convex hulls); the mask is
-then eroded by the object's footprint diagonal, so placements stay collision-free.
+object it places, and renders again for every oracle action; on CPU those renders cost a large part
+of an episode. The oracle camera is near-orthographic and looks straight down, so the object seen in
+a cell is the first body hit by a vertical ray through that cell. We cast one vertical ray per
+heightmap cell centre (PyBullet ``rayTestBatch``), only for cells under the bounding boxes of the
+bodies of interest, and rasterise visual-only bodies (no collision shape: corner markers, square
+outlines) from their box visuals; visual-only bodies of other shapes fall back to the oracle render.
+Differences from the render are limited to cell edges (ray at the cell centre vs any point in the
+cell) and to bodies whose collision differs from their visual (meshes collide as convex hulls).
 """
 
 from __future__ import annotations
@@ -50,10 +50,11 @@ def _aabb_cells(client, body: int) -> tuple[slice, slice] | None:
     return slice(r0, r1), slice(c0, c1)
 
 
-def ray_ids(client, cells: np.ndarray) -> np.ndarray:
-    """Id of the first body hit by a vertical ray through each selected cell centre (-1: none).
+def ray_hits(client, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First body hit by a vertical ray through each selected cell centre, and the hit height.
 
-    ``cells`` is a (320, 160) bool mask; returns an int32 array of its True count, row-major order.
+    ``cells`` is a (320, 160) bool mask; returns (ids int32 (-1: none), z float64), each of its True
+    count, in row-major order (the order of ``np.flatnonzero(cells)``).
     """
     gx, gy = _CENTRES
     n = int(cells.sum())
@@ -61,13 +62,37 @@ def ray_ids(client, cells: np.ndarray) -> np.ndarray:
     bottom = top.copy()
     bottom[:, 2] = _RAY_BOTTOM
     ids: list[int] = []
+    zs: list[float] = []
     for s in range(0, n, _BATCH):
         starts, ends = top[s : s + _BATCH].tolist(), bottom[s : s + _BATCH].tolist()
         hits = client.rayTestBatch(starts, ends)
         if len(hits) != len(starts):
             raise RuntimeError(f"rayTestBatch answered {len(hits)} of {len(starts)} rays")
         ids += [h[0] for h in hits]
-    return np.asarray(ids, dtype=np.int32)
+        zs += [h[3][2] for h in hits]
+    return np.asarray(ids, dtype=np.int32), np.asarray(zs, dtype=np.float64)
+
+
+def has_primitive_collision(client, body: int) -> bool:
+    """True if the body collides only through boxes/spheres/cylinders/capsules (what the camera sees).
+
+    Mesh collision shapes are convex hulls in PyBullet, so for them rays and the render can differ.
+    """
+    links = range(-1, client.getNumJoints(body))
+    shapes = [s for link in links for s in client.getCollisionShapeData(body, link)]
+    return bool(shapes) and all(s[2] != pybullet.GEOM_MESH for s in shapes)
+
+
+def visible_cells(client, body: int) -> tuple[np.ndarray, np.ndarray]:
+    """Flat heightmap indices of the cells where ``body`` is the top-most surface, and its height there."""
+    box = _aabb_cells(client, body)
+    if box is None:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    cells = np.zeros(HEIGHTMAP_SHAPE, dtype=bool)
+    cells[box] = True
+    ids, z = ray_hits(client, cells)
+    mine = ids == body
+    return np.flatnonzero(cells)[mine], z[mine]
 
 
 def _has_collision(client, body: int) -> bool:
@@ -117,7 +142,7 @@ def occupied_mask(scene: Scene) -> np.ndarray:
         if box is not None:
             cells[box] = True
     if cells.any():
-        occupied[cells] = np.isin(ray_ids(client, cells), solid)
+        occupied[cells] = np.isin(ray_hits(client, cells)[0], solid)
     need_render = []
     for body in registered:
         if body not in solid and not _rasterise_boxes(client, body, occupied):

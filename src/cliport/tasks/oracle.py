@@ -13,8 +13,16 @@ from typing import Any
 import numpy as np
 
 from cliport.env.task_api import Scene
-from cliport.geometry import Transform, eulerXYZ_to_quat, pix_to_xyz, quat_from_matrix, quat_to_eulerXYZ
+from cliport.geometry import (
+    HEIGHTMAP_SHAPE,
+    Transform,
+    eulerXYZ_to_quat,
+    pix_to_xyz,
+    quat_from_matrix,
+    quat_to_eulerXYZ,
+)
 from cliport.tasks.base import Goal, Task, body_pose
+from cliport.tasks.free_space import has_primitive_collision, visible_cells
 from cliport.types import Action, Pose
 
 
@@ -53,31 +61,49 @@ class Oracle:
 
     def __init__(self, task: Task) -> None:
         self.task = task
+        self._render: tuple[np.ndarray, np.ndarray] | None = None
+
+    def visible(self, scene: Scene, body: int) -> tuple[np.ndarray, np.ndarray]:
+        """Flat top-down cells where ``body`` is seen from above, and the surface height there.
+
+        Bodies that collide through primitive shapes only (blocks, boxes, the L block, rope beads)
+        are seen exactly where vertical rays hit them, so rays replace the oracle render for them
+        (milliseconds instead of a full render). Mesh bodies (kit shapes, disks, Google objects)
+        collide as convex hulls, so for them the oracle render (once per action) decides.
+        """
+        if has_primitive_collision(scene.client, body):
+            return visible_cells(scene.client, body)
+        if self._render is None:
+            _, heightmap, id_mask = scene.render_oracle()
+            self._render = (heightmap, id_mask)
+        heightmap, id_mask = self._render
+        pixels = np.flatnonzero(id_mask == body)
+        return pixels, heightmap.ravel()[pixels].astype(np.float64)
 
     def act(self, scene: Scene, obs: Any = None, info: Any = None) -> Action | None:
         task = self.task
         if not task.goals:
             return None
         goal = task.goals[0]
-        _, heightmap, id_mask = scene.render_oracle()
+        self._render = None  # the scene changed since the last action
         matches = _free_matches(task, scene, goal)
         dists, targets = _nearest_targets(scene, goal, matches)
         # Step 4: farthest first (numpy argsort reversed, as the original), zero distances dropped.
         order = [int(i) for i in np.argsort(dists)[::-1] if dists[i] > 0]
-        chosen, pixels = None, None
+        chosen, pixels, heights = None, np.zeros(0, dtype=np.int64), np.zeros(0)
         for i in order:
-            pixels = np.flatnonzero(id_mask == goal.objects[i].body_id)
+            pixels, heights = self.visible(scene, goal.objects[i].body_id)
             if pixels.size:
                 chosen = i
                 break
-        if chosen is None or pixels is None:
+        if chosen is None:
             # Step 5: nothing left to pick is visible; the episode ends.
             task.goals.clear()
             task.lang_goals.clear()
             return None
-        flat = int(pixels[scene.rng.integers(pixels.size)])
-        pixel = divmod(flat, id_mask.shape[1])
-        pick_pos = np.array(pix_to_xyz(pixel, heightmap, task.bounds))
+        k = int(scene.rng.integers(pixels.size))
+        pixel = divmod(int(pixels[k]), HEIGHTMAP_SHAPE[1])
+        pick_pos = np.array(pix_to_xyz(pixel, float(heights[k]), task.bounds))
         pick = Transform(pick_pos, np.eye(3))
         obj_pos, obj_quat = body_pose(scene, goal.objects[chosen].body_id)
         if not task.sixdof:
