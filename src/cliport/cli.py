@@ -14,34 +14,31 @@ from cliport.errors import CliportError
 
 #: subcommand -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
+    # the workflow
     "quickstart": ("cliport.commands.quickstart", "small end-to-end job: demos, train, eval, results, video"),
-    "tasks": ("cliport.commands.tasks_list", "list every task: kind, split, end effector, primitive, max steps"),
-    "gallery": ("cliport.commands.gallery", "each task's first observation and instruction in one PNG grid"),
-    "env-info": ("cliport.commands.env_info", "print the simulator's settings, cameras and assets"),
-    "affordances": ("cliport.commands.affordances", "draw pick/place heatmaps of a checkpoint"),
+    "demos": ("cliport.commands.demos", "generate oracle demonstrations (n=.. task=.. mode=.. workers=..)"),
     "train": ("cliport.commands.train", "train an agent on demonstrations (resumes from last.ckpt)"),
     "eval": ("cliport.commands.eval", "evaluate checkpoints in the simulator (val/test, repeats, workers)"),
     "results": ("cliport.commands.results", "print the success table of evaluation results and plot it"),
-    "download-clip": ("cliport.commands.download_clip", "download OpenAI's CLIP RN50 weights, verify SHA-256"),
+    # looking at things
+    "tasks": ("cliport.commands.tasks_list", "list every task: kind, split, end effector, max steps"),
     "agents": ("cliport.commands.agents_list", "list every agent with its pick/place trainable parameters"),
-    "convert-checkpoint": (
-        "cliport.commands.convert_checkpoint",
-        "convert an original CLIPort Lightning .ckpt into a cliport agent checkpoint",
-    ),
-    "demos": ("cliport.commands.demos", "generate oracle demonstrations (n=.. task=.. mode=.. workers=..)"),
-    "convert-dataset": ("cliport.commands.convert_dataset", "convert an original CLIPort dataset to ours"),
+    "gallery": ("cliport.commands.gallery", "each task's first observation and instruction in one PNG grid"),
     "show-episode": ("cliport.commands.show_episode", "write a PNG per step of an episode"),
-    "scene-demo": (
-        "cliport.commands.scene_demo",
-        "build a scene, run a few pick-and-place actions, write camera views and heightmaps as PNGs",
-    ),
+    "affordances": ("cliport.commands.affordances", "draw pick/place heatmaps of a checkpoint"),
+    "env-info": ("cliport.commands.env_info", "print the simulator's settings, cameras and assets"),
+    "scene-demo": ("cliport.commands.scene_demo", "move a few blocks; write camera views and heightmaps"),
+    # files of the original and weights
+    "convert-dataset": ("cliport.commands.convert_dataset", "convert an original CLIPort dataset to ours"),
+    "convert-checkpoint": ("cliport.commands.convert_checkpoint", "convert an original .ckpt to ours"),
+    "download-clip": ("cliport.commands.download_clip", "download CLIP RN50 weights (SHA-256 checked)"),
 }
 
 
 def _usage() -> str:
     width = max(len(name) for name in COMMANDS)
     lines = ["usage: cliport <command> [args ...]", "", "commands:"]
-    lines += [f"  {name:<{width}}  {help_}" for name, (_, help_) in sorted(COMMANDS.items())]
+    lines += [f"  {name:<{width}}  {help_}" for name, (_, help_) in COMMANDS.items()]
     lines += ["", "Run `cliport <command> --help` for a command's own options."]
     return "\n".join(lines)
 

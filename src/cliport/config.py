@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException
+from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
 from cliport.errors import ConfigError
 
@@ -20,25 +20,33 @@ T = TypeVar("T")
 
 
 def parse_overrides(schema: Any, overrides: list[str]) -> DictConfig:
-    """Merge ``key=value`` overrides into the structured config ``schema`` (a dataclass or instance)."""
-    if not (is_dataclass(schema)):
+    """Merge ``key=value`` overrides into the structured config ``schema`` (a dataclass or instance).
+
+    A bare ``key`` means ``key=true`` (e.g. ``disp``); a leading ``+`` is accepted and ignored.
+    """
+    if not is_dataclass(schema):
         raise TypeError("schema must be a dataclass or a dataclass instance")
-    base = OmegaConf.structured(schema)
+    dotlist = []
     for item in overrides:
-        if "=" not in item or item.startswith("="):
+        if "=" not in item:
+            if item.startswith("-") or not item:
+                raise ConfigError(f"unexpected option {item!r}; use key=value overrides (e.g. n=10 task=...)")
+            item = f"{item}=true"
+        if item.startswith("="):
             raise ConfigError(f"expected key=value, got {item!r}")
+        dotlist.append(item.lstrip("+"))
     try:
-        cli = OmegaConf.from_dotlist([o.lstrip("+") for o in overrides])
+        cli = OmegaConf.from_dotlist(dotlist)
     except OmegaConfBaseException as err:
         raise ConfigError(f"cannot parse overrides {overrides}: {err}") from None
     try:
-        return OmegaConf.merge(base, cli)  # type: ignore[return-value]
+        return OmegaConf.merge(OmegaConf.structured(schema), cli)  # type: ignore[return-value]
     except OmegaConfBaseException as err:
-        key = getattr(err, "full_key", None) or ""
-        msg = str(err).splitlines()[0]
-        if "Key" in msg and "not in" in msg:
-            raise ConfigError(f"unknown config key {key!r}") from None
-        raise ConfigError(f"invalid value for config key {key!r}: {msg}") from None
+        key = getattr(err, "full_key", None) or getattr(err, "key", None) or ""
+        reason = str(err).splitlines()[0]
+        if isinstance(err, ConfigKeyError | ConfigAttributeError):
+            raise ConfigError(f"unknown key {key!r} ({reason})") from None
+        raise ConfigError(f"bad value for key {key!r}: {reason}") from None
 
 
 def to_object(cfg: DictConfig) -> Any:

@@ -57,6 +57,13 @@ def save_agent(policy: Policy, path: str | Path, extra_metadata: dict[str, str] 
     tensors = {k: v.detach().to("cpu").contiguous() for k, v in policy.state_dict().items()}
     metadata = checkpoint_metadata(policy.config)
     metadata.update(extra_metadata or {})
+    return write_safetensors(path, tensors, metadata)
+
+
+def write_safetensors(path: str | Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str]) -> Path:
+    """Write a safetensors file atomically: a temporary name in the same folder, then a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:

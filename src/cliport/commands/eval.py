@@ -28,16 +28,16 @@ def main(argv: list[str]) -> int:
 
     on_frames = None
     if cfg.record.save_video:
-        from cliport.viz.video import write_episode_video
+        from cliport.data.video import write_episode_video
 
         video_dir = resolve_paths(cfg).video_path
 
         def on_frames(job, outcome):
             name = f"{cfg.eval_task}-{job.index + 1:06d}" + (f"-r{job.repeat}" if job.repeat else "")
-            texts = outcome.instructions if cfg.record.add_text else None
             # one frame per observation, held for half a second each
-            write_episode_video(video_dir / f"{name}.mp4", outcome.frames, fps=cfg.record.fps, texts=texts,
-                                repeat=max(1, cfg.record.fps // 2))
+            write_episode_video(video_dir / f"{name}.mp4", outcome.frames, outcome.instructions,
+                                fps=cfg.record.fps, add_text=cfg.record.add_text,
+                                hold=max(1, cfg.record.fps // 2))
 
     produced = evaluate(cfg, on_episode=on_episode, on_frames=on_frames)
     bar.close()

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from omegaconf import OmegaConf
-from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
-
 from cliport.errors import ConfigError
 
 
@@ -27,7 +24,15 @@ class RecordConfig:
 
 @dataclass
 class AugmentConfig:
+    #: Rotation sigma (degrees) of the SE(2) augmentation; the original uses 60 for every task.
     theta_sigma: float = 60.0
+    #: Per-task overrides, e.g. {align-rope: 0} for tasks whose instructions name left/right.
+    theta_sigma_per_task: dict[str, float] = field(default_factory=dict)
+
+    def mapping(self) -> dict[str, float]:
+        """The {task: sigma, "default": sigma} form the datasets take."""
+        per_task = {k: float(v) for k, v in self.theta_sigma_per_task.items()}
+        return {"default": float(self.theta_sigma), **per_task}
 
 
 @dataclass
@@ -71,23 +76,9 @@ class DemosConfig:
 
 
 def parse_overrides(argv: list[str], schema: type = DemosConfig):
-    """``key=value`` overrides -> a validated ``schema`` instance."""
-    dotlist = []
-    for arg in argv:
-        if "=" not in arg:
-            if arg.startswith("-"):
-                raise ConfigError(f"unexpected option {arg!r}; use key=value overrides (e.g. n=10 task=...)")
-            arg = f"{arg}=true"  # bare flag, e.g. `disp`
-        key = arg.split("=", 1)[0].lstrip("+")
-        dotlist.append(f"{key}={arg.split('=', 1)[1]}")
-    base = OmegaConf.structured(schema)
-    try:
-        merged = OmegaConf.merge(base, OmegaConf.from_dotlist(dotlist))
-        cfg = OmegaConf.to_object(merged)
-    except OmegaConfBaseException as err:
-        key = getattr(err, "full_key", None) or getattr(err, "key", None)
-        reason = str(err).splitlines()[0]
-        if isinstance(err, (ConfigKeyError, ConfigAttributeError)):
-            raise ConfigError(f"unknown key {key!r} ({reason})") from err
-        raise ConfigError(f"bad value for key {key!r}: {reason}") from err
+    """``key=value`` overrides -> a validated ``schema`` instance (see :mod:`cliport.config`)."""
+    from cliport.config import parse_overrides as merge
+    from cliport.config import to_object
+
+    cfg = to_object(merge(schema, argv))
     return cfg.validate() if hasattr(cfg, "validate") else cfg

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cliport.data.config import DatasetConfig
 from cliport.errors import ConfigError
 
 #: The original's checkpoint steps.
@@ -13,20 +14,6 @@ DEFAULT_SAVE_STEPS = [
     1000, 2000, 3000, 4000, 5000, 7000, 10000, 20000, 40000, 80000, 120000, 160000, 200000,
     300000, 400000, 500000, 600000, 800000, 1000000, 1200000,
 ]
-
-
-@dataclass
-class AugmentConfig:
-    #: Standard deviation of the SE(2) augmentation's rotation, degrees (the original: 60 for every task).
-    theta_sigma: float = 60.0
-
-
-@dataclass
-class DatasetConfig:
-    type: str = "single"  # single | multi
-    images: bool = True
-    cache: bool = True
-    augment: AugmentConfig = field(default_factory=AugmentConfig)
 
 
 @dataclass

@@ -46,20 +46,12 @@ def _datasets(cfg: TrainConfig, with_goal: bool):
     from cliport.data.dataset import make_dataset
 
     t = cfg.train
-    theta = cfg.dataset.augment.theta_sigma
+    theta = cfg.dataset.augment.mapping()
     common = dict(cache=cfg.dataset.cache, with_goal=with_goal, seed=t.seed)
     train_ds = make_dataset(data_dir(cfg), t.task, "train", n_demos=t.n_demos, augment=True,
                             theta_sigma=theta, **common)
     val_ds = make_dataset(data_dir(cfg), t.task, "val", n_demos=0, augment=False, theta_sigma=theta, **common)
     return train_ds, val_ds
-
-
-def _checkpoint_metadata(policy) -> dict[str, str]:
-    from cliport import __version__
-    from cliport.agents.checkpoint import FORMAT_NAME, FORMAT_VERSION
-
-    return {"format": FORMAT_NAME, "format_version": str(FORMAT_VERSION), "agent": policy.config.agent,
-            "config": policy.config.to_json(), "cliport_version": __version__}
 
 
 def train(cfg: TrainConfig, stop_after: int | None = None) -> LoopResult:
@@ -85,6 +77,7 @@ def _train_rank(cfg_dict: dict, stop_after: int | None) -> None:
 
 
 def _train_here(cfg: TrainConfig, stop_after: int | None) -> LoopResult:
+    from cliport.agents.checkpoint import checkpoint_metadata
     from cliport.train.data import BatchStream, validation_batches
     from cliport.train.logging import MetricLogger
 
@@ -122,7 +115,8 @@ def _train_here(cfg: TrainConfig, stop_after: int | None) -> LoopResult:
     )
     try:
         return fit(policy, settings, lambda step, r: _to(stream(step, r), device), val_batches,
-                   out / "checkpoints", lambda: _checkpoint_metadata(policy), logger, stop_after=stop_after)
+                   out / "checkpoints", lambda: checkpoint_metadata(policy.config), logger,
+                   stop_after=stop_after)
     finally:
         logger.close()
 

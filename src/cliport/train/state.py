@@ -9,17 +9,15 @@ moment leaves either the previous checkpoint or the new one, never a mix.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import torch
 from safetensors import safe_open
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 
+from cliport.agents.checkpoint import TRAIN_STATE_PREFIX as PREFIX
+from cliport.agents.checkpoint import write_safetensors
 from cliport.errors import CliportError
-
-PREFIX = "train_state/"
 
 
 class TrainStateError(CliportError):
@@ -69,16 +67,7 @@ def save_training_checkpoint(
             "optimizers": json.dumps(opt_meta),
         }
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        save_file(tensors, tmp, metadata=header)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_safetensors(path, tensors, header)
 
 
 def load_training_checkpoint(
