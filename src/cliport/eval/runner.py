@@ -87,13 +87,25 @@ def _run_job(job: Job) -> tuple[Job, EpisodeOutcome]:
     cfg: EvalConfig = _STATE["cfg"]
     policy = _STATE["policy"]
     task = make_task(cfg.eval_task, mode=cfg.mode)
+    goal = _goal_image(cfg, job.index) if policy.spec.uses_goal_image else None
 
     def act(image, info):
-        return policy.act(image, info.get("lang_goal"))
+        return policy.act(image, info.get("lang_goal"), goal=goal)
 
     out = run_episode(_STATE["env"], task, act, repeat_seed(job.seed, job.repeat),
                       keep_frames=_STATE["keep_frames"])
     return job, out
+
+
+def _goal_image(cfg: EvalConfig, index: int):
+    """Image-goal agents: the fused input of the stored episode's final entry (the original's goal)."""
+    from cliport.data.episode import load_episode
+    from cliport.data.store import read_meta
+    from cliport.env.heightmap import network_input
+
+    folder = resolve_paths(cfg).data_path
+    episode = load_episode(folder / read_meta(folder).episodes[index].file)
+    return network_input(episode.color[-1], episode.height[-1])
 
 
 def _close_worker() -> None:
@@ -125,6 +137,14 @@ def evaluate(
 ) -> dict[str, dict]:
     """Run the evaluation described by ``cfg``; returns {checkpoint name: entry} of this run."""
     validate(cfg)
+    from cliport.train.run import check_names
+
+    check_names(cfg.eval_task, cfg.agent)
+    from cliport.tasks.groups import is_group
+
+    if is_group(cfg.eval_task):
+        raise EvalError(f"eval_task={cfg.eval_task!r} is a task group: evaluate each member task "
+                        "(model_task names the group the model was trained on)")
     paths = resolve_paths(cfg)
     seeds = episode_seeds(cfg)
     results_file = paths.results_path / results_filename(

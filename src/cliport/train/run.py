@@ -57,6 +57,7 @@ def _datasets(cfg: TrainConfig, with_goal: bool):
 def train(cfg: TrainConfig, stop_after: int | None = None) -> LoopResult:
     """Train as configured; with ``train.devices > 1`` outside torchrun, spawn that many processes."""
     validate(cfg)
+    check_names(cfg.train.task, cfg.train.agent)
     from cliport.train.distributed import launched_by_torchrun, spawn
 
     if cfg.train.devices > 1 and not launched_by_torchrun():
@@ -69,6 +70,17 @@ def train(cfg: TrainConfig, stop_after: int | None = None) -> LoopResult:
 
         init_process_group(_device(cfg))
     return _train_here(cfg, stop_after)
+
+
+def check_names(task: str, agent: str) -> None:
+    """Unknown task/group or agent names fail before anything is built, with close matches."""
+    from cliport.agents.registry import agent_spec
+    from cliport.tasks.groups import is_group
+    from cliport.tasks.registry import task_info
+
+    agent_spec(agent)
+    if not is_group(task):
+        task_info(task)
 
 
 def _train_rank(cfg_dict: dict, stop_after: int | None) -> None:
