@@ -222,3 +222,25 @@ def test_random_pose_reports_full_table(fake_scene):
     pose, ok = Task("x").random_pose(scene, (1.2, 1.2, 0.0))  # larger than the workspace
     assert pose is None and ok is False
     assert xyz_to_pix((0.5, 0.0, 0.0)) == (160, 80)
+
+
+def test_occupancy_cache_matches_full_recompute_and_notices_moves(fake_scene):
+    from cliport.tasks import free_space
+
+    def full(scene):
+        free_space._CACHES.pop(id(scene), None)
+        return free_space.occupied_mask(scene)
+
+    scene = fake_scene(1)
+    task = Task("x")
+    for _ in range(6):
+        pose, _ = task.random_pose(scene, (0.04, 0.04, 0.04))
+        body = scene.add_object("stacking/block.urdf", pose, "rigid")
+        cached = free_space.occupied_mask(scene)
+        np.testing.assert_array_equal(cached, full(scene))
+    free_space.occupied_mask(scene)
+    before = free_space._cache_for(scene).occupied.sum()
+    scene.client.resetBasePositionAndOrientation(body, (0.5, -10.0, 0.02), yaw_quat(0))  # off the table
+    after = free_space.occupied_mask(scene)
+    np.testing.assert_array_equal(after, full(scene))
+    assert after.sum() < before

@@ -13,6 +13,9 @@ cell) and to bodies whose collision differs from their visual (meshes collide as
 
 from __future__ import annotations
 
+import weakref
+from dataclasses import dataclass, field
+
 import numpy as np
 import pybullet
 
@@ -127,27 +130,60 @@ def _rasterise_boxes(client, body: int, occupied: np.ndarray) -> bool:
     return True
 
 
+@dataclass
+class OccupancyCache:
+    """The last occupancy mask of a scene and the body poses it was computed for.
+
+    While no registered body moves, adding a body can only add occupied cells (every cell it covers
+    is occupied whether or not it hides another registered body), so only new bodies need rays. The
+    cache is valid only if every body it knows is still registered at exactly the same pose;
+    otherwise (an object moved, a new episode) the mask is recomputed in full.
+    """
+
+    poses: dict[int, tuple] = field(default_factory=dict)
+    occupied: np.ndarray | None = None
+
+
+#: One cache per live scene: id(scene) -> (weak reference to the scene, cache).
+_CACHES: dict[int, tuple[weakref.ref, OccupancyCache]] = {}
+
+
+def _cache_for(scene: Scene) -> OccupancyCache:
+    entry = _CACHES.get(id(scene))
+    if entry is None or entry[0]() is not scene:
+        for key in [k for k, (ref, _) in _CACHES.items() if ref() is None]:
+            del _CACHES[key]
+        entry = (weakref.ref(scene), OccupancyCache())
+        _CACHES[id(scene)] = entry
+    return entry[1]
+
+
 def occupied_mask(scene: Scene) -> np.ndarray:
     """(320, 160) bool: cells whose top-most body is a registered object (fixed, rigid, deformable)."""
     client = scene.client
+    cache = _cache_for(scene)
     registered = [i for ids in scene.obj_ids.values() for i in ids]
-    occupied = np.zeros(HEIGHTMAP_SHAPE, dtype=bool)
-    if not registered:
-        return occupied
-    solid = [b for b in registered if _has_collision(client, b)]
-    # Only cells under some registered body's bounding box can show a registered body.
+    poses = {b: client.getBasePositionAndOrientation(b) for b in registered}
+    if cache.occupied is not None and all(
+        poses.get(b) == p for b, p in cache.poses.items()
+    ):
+        occupied = cache.occupied.copy()
+        new = [b for b in registered if b not in cache.poses]
+    else:
+        occupied = np.zeros(HEIGHTMAP_SHAPE, dtype=bool)
+        new = registered
+    solid = {b for b in registered if _has_collision(client, b)}
+    # Only cells under a (new) registered body's bounding box can show that body.
     cells = np.zeros(HEIGHTMAP_SHAPE, dtype=bool)
-    for body in solid:
-        box = _aabb_cells(client, body)
+    for body in new:
+        box = _aabb_cells(client, body) if body in solid else None
         if box is not None:
             cells[box] = True
     if cells.any():
-        occupied[cells] = np.isin(ray_hits(client, cells)[0], solid)
-    need_render = []
-    for body in registered:
-        if body not in solid and not _rasterise_boxes(client, body, occupied):
-            need_render.append(body)
+        occupied[cells] |= np.isin(ray_hits(client, cells)[0], list(solid))
+    need_render = [b for b in new if b not in solid and not _rasterise_boxes(client, b, occupied)]
     if need_render:
         _, _, ids = scene.render_oracle()
         occupied |= np.isin(ids, need_render)
+    cache.poses, cache.occupied = poses, occupied.copy()
     return occupied
