@@ -34,10 +34,8 @@ def main(argv: list[str]) -> int:
 
         def on_frames(job, outcome):
             name = f"{cfg.eval_task}-{job.index + 1:06d}" + (f"-r{job.repeat}" if job.repeat else "")
-            # one frame per observation, held for half a second each
-            write_episode_video(video_dir / f"{name}.mp4", outcome.frames, outcome.instructions,
-                                fps=cfg.record.fps, add_text=cfg.record.add_text,
-                                hold=max(1, cfg.record.fps // 2))
+            write_episode_video(video_dir / f"{name}.mp4", outcome.frames, outcome.frame_texts,
+                                fps=cfg.record.fps, add_text=cfg.record.add_text, hold=1)
 
     produced = evaluate(cfg, on_episode=on_episode, on_frames=on_frames)
     bar.close()

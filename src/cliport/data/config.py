@@ -20,6 +20,8 @@ class RecordConfig:
     fps: int = 20
     video_height: int = 640
     video_width: int = 720
+    #: Render a video frame every this many physics steps (the original: 5); 0 = one frame per action.
+    every: int = 5
 
 
 @dataclass

@@ -86,8 +86,10 @@ def _attempt(seed: int) -> tuple[int, bool, float]:
         from cliport.data.video import write_episode_video
 
         video_dir = Path(cfg.record.save_video_path) if cfg.record.save_video_path else folder / VIDEOS
-        write_episode_video(video_dir / f"{seed:06d}.mp4", result.frames, result.episode.instruction,
-                            fps=cfg.record.fps, add_text=True)
+        texts = result.frame_texts or result.episode.instruction
+        motion = len(result.frames) > len(result.episode)  # frames while moving, else one held per entry
+        write_episode_video(video_dir / f"{seed:06d}.mp4", result.frames, texts,
+                            fps=cfg.record.fps, add_text=cfg.record.add_text, hold=1 if motion else 10)
     return seed, result.ok, result.episode.total_reward
 
 

@@ -28,7 +28,8 @@ class Oracle(Protocol):
 class RunResult:
     episode: Episode
     ok: bool
-    frames: list[np.ndarray] = field(default_factory=list)  # front-camera RGB per entry, for videos
+    frames: list[np.ndarray] = field(default_factory=list)  # video frames (see ``record_every``)
+    frame_texts: list[str] = field(default_factory=list)  # the instruction shown on each frame
 
 
 def fused_maps(env: Any, obs: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -69,6 +70,7 @@ def record_episode(
     mode: str = "",
     save_raw: bool = False,
     keep_frames: bool = False,
+    record_every: int = 0,
 ) -> RunResult:
     """Reset with ``seed``, act with the oracle for at most ``task.max_steps`` actions, record all."""
     if hasattr(env, "set_task"):
@@ -76,17 +78,28 @@ def record_episode(
     obs, info = env.reset(seed=seed)
     max_steps = int(getattr(task, "max_steps", 10))  # read after reset: some tasks change it there
     observations, infos, actions, rewards = [obs], [info], [], [0.0]
-    for _ in range(max_steps):
-        action = oracle.act(env, obs, info)
-        if action is None:
-            break
-        actions.append(action)
-        obs, reward, done, info = _step(env, action)
-        observations.append(obs)
-        infos.append(info)
-        rewards.append(reward)
-        if done:
-            break
+    recorder = None
+    if keep_frames and record_every > 0 and hasattr(env, "step_hooks"):
+        from cliport.env.recording import FrameRecorder
+
+        recorder = FrameRecorder(env, every=record_every)
+        recorder.capture()
+        env.step_hooks.append(recorder)
+    try:
+        for _ in range(max_steps):
+            action = oracle.act(env, obs, info)
+            if action is None:
+                break
+            actions.append(action)
+            obs, reward, done, info = _step(env, action)
+            observations.append(obs)
+            infos.append(info)
+            rewards.append(reward)
+            if done:
+                break
+    finally:
+        if recorder is not None:
+            env.step_hooks.remove(recorder)
     maps = [fused_maps(env, o) for o in observations]
     obj_ids, obj_pose, obj_dims, extras = objects_to_arrays(infos)
     raw_color = raw_depth = None
@@ -110,8 +123,11 @@ def record_episode(
         raw_color=raw_color,
         raw_depth=raw_depth,
     )
+    ok = episode.total_reward > SUCCESS_THRESHOLD
+    if recorder is not None:
+        return RunResult(episode, ok, recorder.frames, recorder.texts)
     frames = [np.asarray(o["color"][0])[..., :3] for o in observations] if keep_frames else []
-    return RunResult(episode, episode.total_reward > SUCCESS_THRESHOLD, frames)
+    return RunResult(episode, ok, frames, list(episode.instruction) if keep_frames else [])
 
 
 def _pose(action: Any, which: int) -> Any:

@@ -29,7 +29,7 @@ class SimRunner:
         task = make_task(self.cfg.task, self.cfg.mode)
         oracle = make_oracle(task)
         return record_episode(self.env, task, oracle, seed, task_name=self.cfg.task, mode=self.cfg.mode,
-                              save_raw=save_raw, keep_frames=keep_frames)
+                              save_raw=save_raw, keep_frames=keep_frames, record_every=self.cfg.record.every)
 
     def close(self) -> None:
         self.env.close()

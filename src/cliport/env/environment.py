@@ -11,6 +11,7 @@ import os
 import shutil
 import string
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,8 @@ class Environment(gym.Env):
         self.task: SceneTask | None = task
         self.obj_ids: dict[str, list[int]] = {"fixed": [], "rigid": [], "deformable": []}
         self.step_counter = 0
+        #: Called with the environment after every physics step (e.g. a video recorder).
+        self.step_hooks: list[Callable[[Environment], None]] = []
         self._templates: set[Path] = set()
         self._tmpdir = Path(tempfile.mkdtemp(prefix="cliport-env-"))
         self.client = bullet_client.BulletClient(connection_mode=pybullet.GUI if gui else pybullet.DIRECT)
@@ -176,6 +179,8 @@ class Environment(gym.Env):
     def step_simulation(self) -> None:
         self.client.stepSimulation()
         self.step_counter += 1
+        for hook in self.step_hooks:
+            hook(self)
 
     @property
     def is_static(self) -> bool:

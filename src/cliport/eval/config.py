@@ -16,6 +16,7 @@ class EvalRecordConfig:
     fps: int = 20
     video_height: int = 640
     video_width: int = 720
+    every: int = 5  # a frame every this many physics steps
 
 
 @dataclass

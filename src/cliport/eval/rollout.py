@@ -27,6 +27,7 @@ class EpisodeOutcome:
     info: dict  # the final env info (object poses, "lang_goal")
     instructions: list[str] = field(default_factory=list)
     frames: list[np.ndarray] = field(default_factory=list)
+    frame_texts: list[str] = field(default_factory=list)
 
 
 def repeat_seed(seed: int, repeat: int) -> int:
@@ -45,25 +46,39 @@ def run_episode(
     seed: int,
     *,
     keep_frames: bool = False,
+    record_every: int = 5,
     on_step: Callable[[int, Action, dict], None] | None = None,
 ) -> EpisodeOutcome:
-    """Reset the env with ``task`` and ``seed``; act for at most ``task.max_steps``; sum the rewards."""
+    """Reset the env with ``task`` and ``seed``; act for at most ``task.max_steps``; sum the rewards.
+
+    With ``keep_frames`` the outcome carries video frames rendered every ``record_every`` physics steps
+    (front camera, 640 x 720) and the instruction shown on each.
+    """
+    from cliport.env.recording import FrameRecorder
+
     env.set_task(task)
     obs, info = env.reset(seed=seed)
     max_steps = int(task.max_steps)  # read after reset: some tasks set it there
     total, steps = 0.0, 0
     instructions = [str(info.get("lang_goal", ""))]
-    frames = [np.asarray(obs["color"][0])[..., :3].copy()] if keep_frames else []
-    for _ in range(max_steps):
-        action = act(env.fused_input(obs), info)
-        obs, reward, terminated, truncated, info = env.step(action)
-        total += float(reward)
-        steps += 1
-        instructions.append(str(info.get("lang_goal", "")))
-        if keep_frames:
-            frames.append(np.asarray(obs["color"][0])[..., :3].copy())
-        if on_step is not None:
-            on_step(steps, action, info)
-        if terminated or truncated:
-            break
-    return EpisodeOutcome(int(seed), total, steps, info, instructions, frames)
+    recorder = FrameRecorder(env, every=record_every) if keep_frames else None
+    if recorder is not None:
+        recorder.capture()
+        env.step_hooks.append(recorder)
+    try:
+        for _ in range(max_steps):
+            action = act(env.fused_input(obs), info)
+            obs, reward, terminated, truncated, info = env.step(action)
+            total += float(reward)
+            steps += 1
+            instructions.append(str(info.get("lang_goal", "")))
+            if on_step is not None:
+                on_step(steps, action, info)
+            if terminated or truncated:
+                break
+    finally:
+        if recorder is not None:
+            env.step_hooks.remove(recorder)
+    frames = recorder.frames if recorder is not None else []
+    texts = recorder.texts if recorder is not None else []
+    return EpisodeOutcome(int(seed), total, steps, info, instructions, frames, texts)

@@ -93,7 +93,7 @@ def _run_job(job: Job) -> tuple[Job, EpisodeOutcome]:
         return policy.act(image, info.get("lang_goal"), goal=goal)
 
     out = run_episode(_STATE["env"], task, act, repeat_seed(job.seed, job.repeat),
-                      keep_frames=_STATE["keep_frames"])
+                      keep_frames=_STATE["keep_frames"], record_every=cfg.record.every)
     return job, out
 
 
