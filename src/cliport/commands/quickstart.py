@@ -1,7 +1,7 @@
 """Run a small end-to-end job on the CPU: demos -> train -> eval -> results table, affordances, a video.
 
 usage: cliport quickstart [out=outputs/quickstart] [task=put-block-in-bowl-seen-colors] [n_train=10]
-       [n_val=2] [n_test=5] [n_steps=200] [batch_size=1] [workers=2] [agent=auto]
+       [n_val=2] [n_test=5] [n_steps=30] [batch_size=1] [workers=2] [agent=auto]
 
 agent=auto uses `cliport` when CLIP weights are available (clip_weights=PATH or $CLIPORT_CLIP_WEIGHTS),
 otherwise the `transporter` agent, and says so. Every stage resumes if the command is run again.
@@ -24,7 +24,7 @@ class QuickstartConfig:
     n_train: int = 10
     n_val: int = 2
     n_test: int = 5
-    n_steps: int = 200
+    n_steps: int = 30  # a smoke run: ~9 s per step on 2 CPU threads; real training wants a GPU
     batch_size: int = 1
     workers: int = 2
     agent: str = "auto"
