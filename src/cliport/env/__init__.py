@@ -9,3 +9,7 @@ rendering), ``heightmap`` (RGB-D -> top-down maps), ``actions`` and ``spaces`` (
 spaces), ``blocks_scene`` (a built-in scene for trying the simulator without tasks), ``assets``
 (generated URDFs and meshes).
 """
+
+from cliport.env.quiet_import import import_pybullet_quietly
+
+import_pybullet_quietly()
