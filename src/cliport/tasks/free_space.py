@@ -20,11 +20,14 @@ import numpy as np
 import pybullet
 
 from cliport.env.task_api import Scene
-from cliport.geometry import HEIGHTMAP_SHAPE, PIXEL_SIZE, TASK_BOUNDS, Transform
+from cliport.geometry import HEIGHTMAP_SHAPE, ORACLE_CAMERA, PIXEL_SIZE, TASK_BOUNDS, Transform
 
 _BATCH = 8000  # below PyBullet's per-call ray limit (16384 rays silently lose some)
 
-_RAY_TOP, _RAY_BOTTOM = 5.0, -0.5
+#: Rays start where the oracle camera's near plane is (z 1000 - 999.7 = 0.3 m, the task bounds' top):
+#: the camera does not see anything higher, e.g. the robot arm above a stack.
+_RAY_TOP = float(ORACLE_CAMERA.position[2] - ORACLE_CAMERA.zrange[0])
+_RAY_BOTTOM = -0.5
 
 
 def _cell_centres(bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
