@@ -1,12 +1,14 @@
 """Draw the first observation of every task (fused colormap) in one PNG grid, instruction under each.
 
 Usage: ``cliport gallery OUT.png [--tasks a,b,...] [--seed 0] [--mode train] [--columns 8]
-[--renderer tiny|egl]``. Scenes come from a plain ``env.reset(seed)``; no oracle is run.
+[--renderer tiny|egl]``. Scenes come from a plain ``env.reset(seed)``; no oracle is run. A task whose
+scene cannot be built (e.g. Google objects not downloaded) gets a grey tile with the reason.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 from cliport.errors import CliportError
@@ -30,7 +32,10 @@ def main(argv: list[str]) -> int:
         raise CliportError(f"gallery output must be a .png file, got {args.out!r}")
     if args.columns < 1:
         raise CliportError(f"--columns must be at least 1, got {args.columns}")
+    import numpy as np
+
     from cliport.env.environment import Environment
+    from cliport.geometry import HEIGHTMAP_SHAPE
     from cliport.tasks.registry import make_task, task_names
     from cliport.viz.gallery import Tile, compose, save_png
 
@@ -45,7 +50,13 @@ def main(argv: list[str]) -> int:
         for name, task in zip(names, tasks, strict=True):
             start = time.perf_counter()
             env.set_task(task)
-            obs, info = env.reset(seed=args.seed)
+            try:
+                obs, info = env.reset(seed=args.seed)
+            except CliportError as err:  # e.g. assets that must be downloaded separately
+                print(f"{name}: skipped: {err}", file=sys.stderr, flush=True)
+                grey = np.full((*HEIGHTMAP_SHAPE, 3), 128, np.uint8)
+                tiles.append(Tile(grey, name, f"(unavailable: {err})"[:120]))
+                continue
             color, _ = env.fused_maps(obs)  # (320, 160, 3) uint8
             tiles.append(Tile(color, name, info["lang_goal"]))
             print(f"{name}: {time.perf_counter() - start:.1f} s", flush=True)

@@ -30,7 +30,7 @@ class Tile:
 
 
 def _label_lines(tile: Tile) -> list[str]:
-    return [tile.title] + textwrap.wrap(tile.caption, LABEL_CHARS)
+    return textwrap.wrap(tile.title, LABEL_CHARS) + textwrap.wrap(tile.caption, LABEL_CHARS)
 
 
 def compose(tiles: list[Tile], columns: int = 8) -> np.ndarray:
@@ -50,8 +50,9 @@ def compose(tiles: list[Tile], columns: int = 8) -> np.ndarray:
             raise ValueError(f"tile {tile.title!r} has shape {tile.image.shape}, expected {(tile_h, tile_w)}")
         x, y = PAD + (k % columns) * cell_w, PAD + (k // columns) * cell_h
         canvas.paste(Image.fromarray(np.ascontiguousarray(tile.image[..., :3]).astype(np.uint8)), (x, y))
+        n_title = len(textwrap.wrap(tile.title, LABEL_CHARS))
         for i, line in enumerate(_label_lines(tile)):
-            fill = (0, 0, 0) if i == 0 else (60, 60, 160)
+            fill = (0, 0, 0) if i < n_title else (60, 60, 160)
             draw.text((x, y + tile_h + 2 + i * LABEL_LINE_HEIGHT), line, fill=fill, font=font)
     return np.asarray(canvas)
 
