@@ -61,3 +61,25 @@ def test_command_draws_a_real_scene(tmp_path):
     # The red L block at (0.5, 0, 0.02) shows up red near the centre of the top-down colormap.
     centre = tile[150:170, 70:90].reshape(-1, 3).astype(int)
     assert ((centre[:, 0] > 150) & (centre[:, 1] < 120)).any()
+
+
+def test_command_draws_grey_tile_for_unbuildable_scene(tmp_path, monkeypatch, capsys):
+    from cliport.commands.gallery import main
+    from cliport.tasks import registry
+    from cliport.tasks.base import Task
+
+    class Missing(Task):
+        def build(self, scene):
+            raise CliportError("assets for this task must be downloaded")
+
+    real = registry.make_task
+    def make(name, mode="train"):
+        return Missing(name) if name == "missing" else real(name, mode)
+
+    monkeypatch.setattr(registry, "make_task", make)
+    out = tmp_path / "g.png"
+    assert main([str(out), "--tasks", "missing,block-insertion", "--renderer", "tiny"]) == 0
+    assert "missing: skipped: assets for this task must be downloaded" in capsys.readouterr().err
+    img = np.asarray(Image.open(out))
+    assert np.all(img[PAD + 100, PAD + 80] == 128)  # first tile grey
+    assert not np.all(img[PAD : PAD + 320, 2 * PAD + 160 : 2 * PAD + 320] == 128)  # second is a scene
