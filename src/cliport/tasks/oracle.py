@@ -1,7 +1,8 @@
 """The scripted oracle that generates demonstrations (spec tasks.md §1.6).
 
-Kept outside the task classes: it reads a task's first goal step and the oracle top-down render and
-returns a pick/place :class:`~cliport.types.Action`. The same oracle serves pick-and-place, rope and
+Kept outside the task classes: it reads a task's first goal step and the top-down oracle view (vertical
+rays for bodies with primitive collision shapes, the oracle render for mesh bodies; see ``free_space``)
+and returns a pick/place :class:`~cliport.types.Action`. The same oracle serves pick-and-place, rope and
 push tasks (for pushes the "pick" is a point on the farthest object and the "place" that point moved
 to the target). Randomness (the pick pixel) comes from ``scene.rng``.
 """
