@@ -151,16 +151,11 @@ def render(
 
 def probe_egl() -> str | None:
     """None if the EGL renderer loads here, else the reason; PyBullet's C-level chatter is silenced."""
-    import os
-    import sys
-
     from pybullet_utils import bullet_client
 
-    sys.stdout.flush()
-    saved = os.dup(1)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    try:
+    from cliport.env.quiet_import import c_stdout_silenced
+
+    with c_stdout_silenced():
         client = bullet_client.BulletClient(pybullet.DIRECT)
         try:
             load_egl(client)
@@ -169,7 +164,3 @@ def probe_egl() -> str | None:
             return str(err)
         finally:
             client.disconnect()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)

@@ -26,6 +26,7 @@ from cliport.env.actions import parse_action
 from cliport.env.assets.registry import AssetError, ensure_assets, resolve_asset
 from cliport.env.grippers import END_EFFECTORS, EndEffector
 from cliport.env.primitives import PRIMITIVES
+from cliport.env.quiet_import import c_stdout_silenced
 from cliport.env.robot import EE_LINK, UR5
 from cliport.env.spaces import action_space, observation_space
 from cliport.env.task_api import Category, SceneTask
@@ -100,7 +101,8 @@ class Environment(gym.Env):
         self.step_hooks: list[Callable[[Environment], None]] = []
         self._templates: set[Path] = set()
         self._tmpdir = Path(tempfile.mkdtemp(prefix="cliport-env-"))
-        self.client = bullet_client.BulletClient(connection_mode=pybullet.GUI if gui else pybullet.DIRECT)
+        with c_stdout_silenced():  # BulletClient prints "argv[0]=" on connect
+            self.client = bullet_client.BulletClient(connection_mode=pybullet.GUI if gui else pybullet.DIRECT)
         if gui:
             self.client.configureDebugVisualizer(pybullet.COV_ENABLE_GUI, 0)
         if self.renderer == "egl":

@@ -1,35 +1,16 @@
-"""Import PyBullet without its "pybullet build time: ..." banner on standard output.
+"""Keep PyBullet's C-level chatter ("pybullet build time: ...", "argv[0]=") out of the terminal.
 
-The banner is printed by the C extension on import; it pollutes command output such as `cliport tasks`
-and JSON printed for scripts. Standard output's file descriptor is pointed at /dev/null for the import only.
+The messages are printed by the C extension into C's stdio buffer; they pollute command output such as
+`cliport tasks` and JSON printed for scripts. :func:`c_stdout_silenced` points file descriptor 1 at
+/dev/null around such calls and flushes C's buffer before restoring it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-
-
-def import_pybullet_quietly() -> None:
-    if "pybullet" in sys.modules:
-        return
-    sys.stdout.flush()
-    try:
-        saved = os.dup(1)
-    except OSError:  # no real stdout (e.g. some embedded interpreters): just import
-        import pybullet  # noqa: F401
-
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        import pybullet  # noqa: F401
-
-        _flush_c_stdout()  # the banner sits in C's stdio buffer: flush it into /dev/null
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
+from collections.abc import Iterator
 
 
 def _flush_c_stdout() -> None:
@@ -39,3 +20,33 @@ def _flush_c_stdout() -> None:
         ctypes.CDLL(None).fflush(None)
     except (OSError, AttributeError):
         pass
+
+
+@contextlib.contextmanager
+def c_stdout_silenced() -> Iterator[None]:
+    """Discard whatever C code writes to standard output and standard error inside the block."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        saved = [os.dup(1), os.dup(2)]
+    except OSError:  # no real stdout/stderr: nothing to protect
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        yield
+        _flush_c_stdout()
+    finally:
+        for fd, copy in zip((1, 2), saved, strict=True):
+            os.dup2(copy, fd)
+            os.close(copy)
+        os.close(devnull)
+
+
+def import_pybullet_quietly() -> None:
+    if "pybullet" in sys.modules:
+        return
+    with c_stdout_silenced():
+        import pybullet  # noqa: F401
