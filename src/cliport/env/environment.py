@@ -111,6 +111,9 @@ class Environment(gym.Env):
             except Exception:
                 self.close()
                 raise
+        # As the original: no file caching. Template URDFs are rewritten under reused names (the names
+        # come from the RNG, reseeded every episode), so a cache would load a stale file.
+        self.client.setPhysicsEngineParameter(enableFileCaching=0)
         self.client.setAdditionalSearchPath(str(self.assets_root))
         self.client.setAdditionalSearchPath(str(self._tmpdir))
         self.client.setTimeStep(1.0 / self.hz)
