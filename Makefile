@@ -18,10 +18,10 @@ demo: setup
 	$(BIN)/cliport quickstart
 
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 test-slow: setup
-	$(BIN)/python -m pytest -q -m slow
+	$(BIN)/python -m pytest -q -n 2 -m slow
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

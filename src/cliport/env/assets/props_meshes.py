@@ -100,22 +100,25 @@ def _bowl(root: Path) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # Towers of Hanoi disks: annuli 1 cm thick, centred, in millimetre mesh units (URDF scale 0.001).
-# Each of the 64 sectors is its own OBJ group, so the disk collides as a ring (it slides down a rod)
-# rather than as the solid convex hull of the annulus.
+# The visual mesh has 64 segments like the original's; the collision mesh is 16 convex sectors, each
+# its own OBJ group, so the disk collides as a ring (it slides down a rod) rather than as the solid
+# convex hull of the annulus. 16 pieces instead of 64 make a physics step of a Hanoi scene ~4x cheaper;
+# the 16-gon hole (inner radius 14.7 mm) still clears the 5 mm rods by far.
 
 DISK_INNER_RADIUS = 0.015
 DISK_OUTER_RADII = (0.030, 0.035, 0.040, 0.045)
 DISK_THICKNESS = 0.010
 DISK_SEGMENTS = 64
+DISK_COLLISION_SECTORS = 16
 DISK_COLORS = (RED, YELLOW, GREEN, BLUE)
 
 
-def disk_sectors(outer_radius: float) -> dict[str, trimesh.Trimesh]:
-    """The annulus as DISK_SEGMENTS convex sector prisms, in metres, centred at the origin."""
-    edges = np.linspace(0, 2 * np.pi, DISK_SEGMENTS + 1)
+def disk_sectors(outer_radius: float, n: int = DISK_SEGMENTS) -> dict[str, trimesh.Trimesh]:
+    """The annulus as ``n`` convex sector prisms, in metres, centred at the origin."""
+    edges = np.linspace(0, 2 * np.pi, n + 1)
     half = DISK_THICKNESS / 2
     parts = {}
-    for k in range(DISK_SEGMENTS):
+    for k in range(n):
         corners = [(r * np.cos(a), r * np.sin(a), z) for a in edges[k:k + 2]
                    for r in (DISK_INNER_RADIUS, outer_radius) for z in (-half, half)]
         parts[f"sector{k:02d}"] = trimesh.convex.convex_hull(np.array(corners))
@@ -123,16 +126,19 @@ def disk_sectors(outer_radius: float) -> dict[str, trimesh.Trimesh]:
 
 
 def _make_disk_generator(i: int) -> None:
-    urdf, obj = f"hanoi/disk{i}.urdf", f"hanoi/disk{i}.obj"
+    urdf, obj, col = f"hanoi/disk{i}.urdf", f"hanoi/disk{i}.obj", f"hanoi/disk{i}-collision.obj"
 
-    @asset_generator(urdf, obj)
+    @asset_generator(urdf, obj, col)
     def _disk(root: Path) -> None:
-        sectors = disk_sectors(DISK_OUTER_RADII[i])
-        for part in sectors.values():
-            part.apply_scale(1000.0)  # metres -> mm mesh units
-        export_obj(root, obj, sectors)
-        shape = Shape(mesh(f"disk{i}.obj", (0.001, 0.001, 0.001)), rgba=DISK_COLORS[i])
-        write_prop(root, urdf, Prop(f"disk{i}", [Link("baseLink", [shape], 0.1, 1.0)]))
+        for name, n in ((obj, DISK_SEGMENTS), (col, DISK_COLLISION_SECTORS)):
+            sectors = disk_sectors(DISK_OUTER_RADII[i], n)
+            for part in sectors.values():
+                part.apply_scale(1000.0)  # metres -> mm mesh units
+            export_obj(root, name, sectors)
+        scale = (0.001, 0.001, 0.001)
+        shapes = [Shape(mesh(f"disk{i}.obj", scale), rgba=DISK_COLORS[i], collision=False),
+                  Shape(mesh(f"disk{i}-collision.obj", scale), visual=False)]
+        write_prop(root, urdf, Prop(f"disk{i}", [Link("baseLink", shapes, 0.1, 1.0)]))
 
 
 for _i in range(len(DISK_OUTER_RADII)):
