@@ -133,3 +133,62 @@ class FakeScene:
 def fake_scene():
     """Factory: ``fake_scene(seed)`` -> a fresh FakeScene."""
     return lambda seed=0: FakeScene(seed)
+
+
+@pytest.fixture
+def fast_free_space(monkeypatch):
+    """Free space from the fake's raster in one numpy step (its per-ray emulation is slow in Python)."""
+
+    def occupied(scene):
+        _, _, ids = scene.render_oracle()
+        return np.isin(ids, [i for ids_ in scene.obj_ids.values() for i in ids_])
+
+    monkeypatch.setattr("cliport.tasks.base.occupied_mask", occupied)
+
+
+def _ideal_rollout(task, scene) -> float:
+    """Execute oracle actions with an ideal suction cup: the picked body moves rigidly with it."""
+    from cliport.geometry import Transform
+    from cliport.tasks.oracle import make_oracle
+
+    oracle, total = make_oracle(task), 0.0
+    for _ in range(task.max_steps):
+        action = oracle.act(scene, None, None)
+        if action is None:
+            break
+        body = action.extras["object_id"]
+        pick, place = (Transform.from_pose(*p.as_tuple()) for p in (action.pose0, action.pose1))
+        old = Transform.from_pose(*scene.client.getBasePositionAndOrientation(body))
+        scene.client.resetBasePositionAndOrientation(body, *(place @ pick.inverse() @ old).to_pose())
+        total += task.reward(scene)[0]
+        if task.done():
+            break
+    return total
+
+
+@pytest.fixture
+def ideal_rollout():
+    """rollout(task, scene) -> total reward with ideal execution of the oracle's actions."""
+    return _ideal_rollout
+
+
+@pytest.fixture(scope="module")
+def fake_google(tmp_path_factory):
+    """A box mesh and a 4x4 texture per Google object name, in the public CLIPort layout."""
+    import trimesh
+    from PIL import Image
+
+    from cliport.tasks import catalogue as cat
+
+    root = tmp_path_factory.mktemp("google")
+    (root / "meshes_fixed").mkdir()
+    (root / "textures").mkdir()
+    rng = np.random.default_rng(0)
+    for name in sorted(set(cat.GOOGLE_SEEN_OBJECTS) | set(cat.GOOGLE_UNSEEN_TRAIN_OBJECTS)
+                       | set(cat.GOOGLE_UNSEEN_EVAL_OBJECTS)):
+        stem = cat.google_file_stem(name)
+        box = trimesh.creation.box(extents=rng.uniform(0.06, 0.1, size=3))
+        box.export(root / "meshes_fixed" / f"{stem}.obj")
+        texture = rng.integers(0, 255, (4, 4, 3), dtype=np.uint8)
+        Image.fromarray(texture).save(root / "textures" / f"{stem}.png")
+    return root

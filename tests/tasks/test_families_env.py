@@ -45,22 +45,8 @@ def assets(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def google_root(tmp_path_factory):
-    """Fake Google objects: a 0.1-unit box mesh and a 4x4 texture per name, in the CLIPort layout."""
-    import trimesh
-    from PIL import Image
-
-    root = tmp_path_factory.mktemp("google")
-    (root / "meshes_fixed").mkdir()
-    (root / "textures").mkdir()
-    rng = np.random.default_rng(0)
-    for name in cat.GOOGLE_SEEN_OBJECTS:
-        stem = cat.google_file_stem(name)
-        mesh = trimesh.creation.box(extents=rng.uniform(0.06, 0.1, size=3))
-        mesh.export(root / "meshes_fixed" / f"{stem}.obj")
-        pixels = rng.integers(0, 255, size=(4, 4, 3), dtype=np.uint8)
-        Image.fromarray(pixels).save(root / "textures" / f"{stem}.png")
-    return root
+def google_root(fake_google):
+    return fake_google
 
 
 def in_action_space(action) -> bool:

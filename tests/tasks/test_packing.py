@@ -5,40 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cliport.geometry import Transform, yaw_quat
+from cliport.geometry import yaw_quat
 from cliport.tasks import catalogue as cat
 from cliport.tasks.google_objects import ENV_VAR, GoogleObjectsMissing, google_objects_root
 from cliport.tasks.kdsplit import container_leaves, kd_split, leaf_size
-from cliport.tasks.oracle import make_oracle
 from cliport.tasks.packing_google import tilt_quirk
 from cliport.tasks.registry import make_task
 
+pytestmark = pytest.mark.usefixtures("fast_free_space")
 
-@pytest.fixture(autouse=True)
-def _fast_free_space(monkeypatch):
-    """Free space from the fake's raster in one numpy step (its per-ray emulation is slow in Python)."""
-
-    def occupied(scene):
-        _, _, ids = scene.render_oracle()
-        return np.isin(ids, [i for ids_ in scene.obj_ids.values() for i in ids_])
-
-    monkeypatch.setattr("cliport.tasks.base.occupied_mask", occupied)
-
-
-def ideal_rollout(task, scene):
-    oracle, total = make_oracle(task), 0.0
-    for _ in range(task.max_steps):
-        action = oracle.act(scene, None, None)
-        if action is None:
-            break
-        body = action.extras["object_id"]
-        pick, place = (Transform.from_pose(*p.as_tuple()) for p in (action.pose0, action.pose1))
-        old = Transform.from_pose(*scene.client.getBasePositionAndOrientation(body))
-        scene.client.resetBasePositionAndOrientation(body, *(place @ pick.inverse() @ old).to_pose())
-        total += task.reward(scene)[0]
-        if task.done():
-            break
-    return total
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -86,7 +61,7 @@ def test_packing_boxes_zone_fraction(fake_scene):
 
 
 @pytest.mark.parametrize("name", ["packing-boxes", "packing-boxes-pairs-seen-colors", "packing-shapes"])
-def test_ideal_oracle_solves(name, fake_scene):
+def test_ideal_oracle_solves(name, fake_scene, ideal_rollout):
     solved = 0
     for seed in range(3):
         task = make_task(name, "train")

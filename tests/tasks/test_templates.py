@@ -49,15 +49,7 @@ FIXED_INSTRUCTIONS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fast_free_space(monkeypatch):
-    """Free space from the fake's raster in one numpy step (its per-ray emulation is slow in Python)."""
-
-    def occupied(scene):
-        _, _, ids = scene.render_oracle()
-        return np.isin(ids, [i for ids_ in scene.obj_ids.values() for i in ids_])
-
-    monkeypatch.setattr("cliport.tasks.base.occupied_mask", occupied)
+pytestmark = pytest.mark.usefixtures("fast_free_space")
 
 
 def extend(scene):
