@@ -72,7 +72,7 @@ def bowl_visual() -> trimesh.Trimesh:
 
 
 def bowl_collision_parts() -> dict[str, trimesh.Trimesh]:
-    """Floor disk + wall segments, each convex, in metres centred on the axis."""
+    """Floor disk + wall segments standing on it, each convex, in metres centred on the axis."""
     parts = {"floor": trimesh.creation.cylinder(BOWL_BASE_RADIUS, BOWL_WALL, sections=32)}
     parts["floor"].apply_translation((0, 0, BOWL_WALL / 2))
     edges = np.linspace(0, 2 * np.pi, BOWL_WALL_PIECES + 1)
@@ -80,7 +80,9 @@ def bowl_collision_parts() -> dict[str, trimesh.Trimesh]:
         corners = []
         for angle in (edges[k], edges[k + 1]):
             c, s = np.cos(angle), np.sin(angle)
-            for z in (0.0, BOWL_HEIGHT):
+            # Walls stand on the floor disk rather than on the ground: only the floor touches the table,
+            # one contact manifold per bowl instead of 14 (a resting rigid bowl cost ~0.13 ms per step).
+            for z in (BOWL_WALL, BOWL_HEIGHT):
                 for inner in (False, True):
                     r = _radius_at(z, inner)
                     corners.append((r * c, r * s, z))

@@ -11,7 +11,7 @@ from pathlib import Path
 from cliport.errors import CliportError
 
 #: Bump when any generator's output changes, so caches are rebuilt.
-ASSETS_VERSION = "3"
+ASSETS_VERSION = "4"
 
 #: Modules whose import registers generators (kept as strings so importing is cheap).
 GENERATOR_MODULES: list[str] = [
