@@ -15,6 +15,7 @@ import importlib
 import multiprocessing
 import time
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -183,7 +184,7 @@ def generate(cfg: DemosConfig, progress: Callable[[int, int, int], None] | None 
                     outcomes.add(s, ok)
             if progress is not None:
                 progress(attempts, successes, min(outcomes.n_successes, cfg.n))
-    except cf.process.BrokenProcessPool as err:
+    except BrokenProcessPool as err:
         raise CliportError(
             f"a demo worker process died while running seeds {sorted(in_flight.values())} (see its error "
             "above); rerun the same command to resume"
