@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from cliport.errors import CliportError
@@ -65,12 +66,34 @@ def ensure_assets(root: Path | None = None, only: list[str] | None = None) -> Pa
     """Generate every registered asset (or those in ``only``) missing under ``root``; return root.
 
     Generators write into a temporary folder that is then moved into place file by file, so an
-    interrupted run never leaves a half-written file under ``root``.
+    interrupted run never leaves a half-written file under ``root``. Processes that share a cache (demo
+    workers, test workers) take an exclusive lock while checking and generating, so none of them sees a
+    URDF whose meshes another process has not moved into place yet.
     """
     _load_generators()
     root = Path(root) if root is not None else default_assets_root()
     root.mkdir(parents=True, exist_ok=True)
     wanted = only if only is not None else list(_GENERATORS)
+    if all((root / rel).exists() for rel in wanted):
+        return root  # complete: no lock needed (files only ever appear whole, in generator order)
+    with _locked(root / ".lock"):
+        _generate_missing(root, wanted)
+    return root
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with open(path, "a") as handle:
+        try:
+            import fcntl
+
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except ImportError:  # not POSIX: no inter-process lock
+            pass
+        yield
+
+
+def _generate_missing(root: Path, wanted: list[str]) -> None:
     done: set[Callable[[Path], None]] = set()
     for rel in wanted:
         if (root / rel).exists():
@@ -89,7 +112,6 @@ def ensure_assets(root: Path | None = None, only: list[str] | None = None) -> Pa
                     dest.parent.mkdir(parents=True, exist_ok=True)
                     if not dest.exists():
                         os.replace(path, dest)
-    return root
 
 
 def resolve_asset(root: Path, relative: str | Path) -> Path:
