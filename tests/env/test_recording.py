@@ -26,7 +26,7 @@ def test_recorder_renders_every_n_physics_steps_during_an_action(sim_assets, sma
             action = Action(Pose((0.5, 0.0, 0.02), yaw_quat(0)), Pose((0.5, 0.1, 0.02), yaw_quat(0)))
             env.step(action)
         end = env.step_counter
-        assert len(rec.frames) == end // 200 - start // 200  # one per multiple of 200 stepped through
+        assert len(rec.frames) == 1 + end // 200 - start // 200  # the view on entry + one per 200 steps
         assert len(rec.frames) >= 2 and rec.frames[0].shape == (64, 72, 3)
         assert rec.texts == ["move the blocks"] * len(rec.frames)
         assert rec not in env.step_hooks

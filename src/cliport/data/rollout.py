@@ -9,6 +9,7 @@ stand-in environment.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -83,9 +84,7 @@ def record_episode(
         from cliport.env.recording import FrameRecorder
 
         recorder = FrameRecorder(env, every=record_every)
-        recorder.capture()
-        env.step_hooks.append(recorder)
-    try:
+    with recorder if recorder is not None else contextlib.nullcontext():
         for _ in range(max_steps):
             action = oracle.act(env, obs, info)
             if action is None:
@@ -97,9 +96,6 @@ def record_episode(
             rewards.append(reward)
             if done:
                 break
-    finally:
-        if recorder is not None:
-            env.step_hooks.remove(recorder)
     maps = [fused_maps(env, o) for o in observations]
     obj_ids, obj_pose, obj_dims, extras = objects_to_arrays(infos)
     raw_color = raw_depth = None

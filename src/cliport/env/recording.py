@@ -49,6 +49,8 @@ class FrameRecorder:
             self.capture()
 
     def __enter__(self) -> FrameRecorder:
+        """Capture the current view, then a frame every ``every`` physics steps until the block ends."""
+        self.capture()
         self.env.step_hooks.append(self)
         return self
 

@@ -7,6 +7,7 @@ seed — the original reseeded only numpy there, so its Python-random colour cho
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,10 +63,7 @@ def run_episode(
     total, steps = 0.0, 0
     instructions = [str(info.get("lang_goal", ""))]
     recorder = FrameRecorder(env, every=record_every) if keep_frames else None
-    if recorder is not None:
-        recorder.capture()
-        env.step_hooks.append(recorder)
-    try:
+    with recorder if recorder is not None else contextlib.nullcontext():
         for _ in range(max_steps):
             action = act(env.fused_input(obs), info)
             obs, reward, terminated, truncated, info = env.step(action)
@@ -76,9 +74,6 @@ def run_episode(
                 on_step(steps, action, info)
             if terminated or truncated:
                 break
-    finally:
-        if recorder is not None:
-            env.step_hooks.remove(recorder)
     frames = recorder.frames if recorder is not None else []
     texts = recorder.texts if recorder is not None else []
     return EpisodeOutcome(int(seed), total, steps, info, instructions, frames, texts)

@@ -10,11 +10,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 import numpy as np  # noqa: E402
+
+from cliport.viz.figures import save_figure
 
 
 def draw_affordances(
@@ -59,10 +58,4 @@ def draw_affordances(
             ax.plot([c0, c1], [r0, r1], "x", color="lime", ms=10, mew=2)
     fig.suptitle(instruction or "(no instruction)", fontsize=10)
     fig.tight_layout()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.stem}.tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    tmp.replace(out)
-    return out
+    return save_figure(fig, out, dpi=110)

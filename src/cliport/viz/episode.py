@@ -12,6 +12,7 @@ import numpy as np
 
 from cliport.data.episode import Episode
 from cliport.geometry import INPUT_BOUNDS, PIXEL_SIZE, quat_to_eulerXYZ, xyz_to_pix
+from cliport.viz.figures import save_figure
 
 
 def step_labels(episode: Episode, k: int) -> tuple[tuple[int, int], tuple[int, int], float] | None:
@@ -27,10 +28,7 @@ def step_labels(episode: Episode, k: int) -> tuple[tuple[int, int], tuple[int, i
 
 def draw_step(episode: Episode, k: int, path: str | Path, dpi: int = 100) -> Path:
     """Write a PNG of entry k of ``episode`` to ``path``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # Agg is selected by cliport.viz.figures
 
     fig, (ax_c, ax_h) = plt.subplots(1, 2, figsize=(6.4, 7.2), dpi=dpi)
     ax_c.imshow(episode.color[k])
@@ -57,8 +55,4 @@ def draw_step(episode: Episode, k: int, path: str | Path, dpi: int = 100) -> Pat
         ax.set_yticks([])
     fig.suptitle(f"{episode.task} seed {episode.seed}  step {k}/{episode.n_actions}\n"
                  f"\"{episode.instruction[k]}\"\n{caption}  reward {episode.reward[k]:.3f}", fontsize=9)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=dpi)

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 from cliport.eval.report import ResultRow  # noqa: E402
+from cliport.viz.figures import save_figure
 
 
 def plot_success_vs_demos(rows: list[ResultRow], out: Path) -> Path:
@@ -35,10 +33,4 @@ def plot_success_vs_demos(rows: list[ResultRow], out: Path) -> Path:
     if series:
         ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.stem}.tmp.png")
-    fig.savefig(tmp, dpi=120)
-    plt.close(fig)
-    tmp.replace(out)
-    return out
+    return save_figure(fig, out, dpi=120)
