@@ -43,7 +43,8 @@ def train(a) -> None:
               f"train.task={task}", f"train.agent={a.agent}", f"train.n_demos={a.n_demos}",
               f"train.n_steps={a.steps}", f"train.batch_size={a.batch}",
               f"train.num_workers={a.loader_workers}",
-              f"train.save_steps=[{a.steps}]", f"train.last_every={a.last_every or a.steps}",
+              f"train.save_steps=[{','.join(map(str, sorted({*a.save_steps, a.steps})))}]",
+              f"train.last_every={a.last_every or a.steps}",
               "train.val_every=-1",
               f"train.n_val={a.n_val}", f"train.precision={a.precision}", "train.progress=false",
               f"train.allow_random_clip={str(a.allow_random_clip).lower()}"])
@@ -134,6 +135,8 @@ def main() -> None:
     p.add_argument("--n-test", dest="n_test", type=int, default=20)
     p.add_argument("--steps", type=int, default=1000)
     p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--save-steps", dest="save_steps", type=int, nargs="*", default=[],
+                   help="extra checkpoint steps (the last step is always saved)")
     p.add_argument("--precision", default="32")
     p.add_argument("--last-every", dest="last_every", type=int, default=0, help="save last.ckpt this often")
     p.add_argument("--loader-workers", dest="loader_workers", type=int, default=4)

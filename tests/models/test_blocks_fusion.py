@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 import torch
+from torch import nn
 
 from cliport.errors import ConfigError
-from cliport.models.blocks import GroupedBatchNorm2d, Up, sample_groups
+from cliport.models.blocks import GroupedBatchNorm2d, StridedPointwiseConv, Up, sample_groups
 from cliport.models.fusion import FUSIONS, FusionConvLat, make_fusion
 from cliport.models.preprocess import normalize
 
@@ -97,3 +98,21 @@ def test_fusion_errors():
     with pytest.raises(ConfigError, match="unknown fusion type 'sum'"):
         make_fusion("sum", 8)
     assert "mult" in FUSIONS
+
+
+@pytest.mark.parametrize("hw", [(64, 64), (65, 33), (7, 8)])
+def test_strided_pointwise_conv_equals_a_strided_1x1_conv_in_values_and_gradients(hw):
+    torch.manual_seed(0)
+    ours = StridedPointwiseConv(8, 16, stride=2).double()
+    plain = nn.Conv2d(8, 16, kernel_size=1, stride=2, bias=False).double()
+    plain.weight.data.copy_(ours.weight.data)
+    assert list(ours.state_dict()) == ["weight"]
+    x = torch.randn(2, 8, *hw, dtype=torch.float64, requires_grad=True)
+    y_ours, y_plain = ours(x), plain(x)
+    assert y_ours.shape == y_plain.shape == (2, 16, (hw[0] + 1) // 2, (hw[1] + 1) // 2)
+    torch.testing.assert_close(y_ours, y_plain, rtol=0, atol=1e-12)
+    g = torch.randn_like(y_ours)
+    gx_ours, gw_ours = torch.autograd.grad(y_ours, (x, ours.weight), g)
+    gx_plain, gw_plain = torch.autograd.grad(y_plain, (x, plain.weight), g)
+    torch.testing.assert_close(gx_ours, gx_plain, rtol=0, atol=1e-12)
+    torch.testing.assert_close(gw_ours, gw_plain, rtol=0, atol=1e-12)

@@ -44,6 +44,7 @@ class EvalConfig:
     clip_weights: str = ""
     allow_random_clip: bool = False
     device: str = "cpu"
+    channels_last: bool = True  # NHWC weights/activations: faster act() (see train.channels_last)
     progress: bool = True
     record: EvalRecordConfig = field(default_factory=EvalRecordConfig)
 

@@ -75,6 +75,8 @@ def _init_worker(cfg: EvalConfig, checkpoint: str, keep_frames: bool) -> None:
         allow_random_encoders=cfg.allow_random_clip,
         device=cfg.device,
     )
+    if cfg.channels_last:
+        policy = policy.to(memory_format=torch.channels_last)
     kwargs: dict[str, Any] = {"assets_root": cfg.assets_root or None, "gui": cfg.disp}
     if cfg.renderer:
         kwargs["renderer"] = cfg.renderer

@@ -49,6 +49,22 @@ class IdentityBlock(nn.Module):
         return F.relu(out) if self.final_relu else out
 
 
+class StridedPointwiseConv(nn.Conv2d):
+    """A 1x1 convolution with stride s, computed as "keep every s-th pixel, then a 1x1 convolution".
+
+    The same parameters, names and numbers as ``nn.Conv2d(cin, cout, 1, stride=s)``, but it avoids the
+    strided 1x1 kernel, whose channels_last fp32 backward corrupts the heap in torch 2.13's CPU build
+    when the input has few channels (e.g. 8 -> 16 at 64 x 64; see docs/performance.md).
+    """
+
+    def __init__(self, in_planes: int, out_planes: int, stride: int, bias: bool = False) -> None:
+        super().__init__(in_planes, out_planes, kernel_size=1, stride=stride, bias=bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        s = self.stride
+        return F.conv2d(x[..., :: s[0], :: s[1]], self.weight, self.bias)
+
+
 class ConvBlock(nn.Module):
     """Bottleneck residual block with a strided 1x1 projection shortcut."""
 
@@ -67,7 +83,7 @@ class ConvBlock(nn.Module):
         self.conv3 = nn.Conv2d(f2, f3, kernel_size=1, bias=False)
         self.bn3 = _bn_or_identity(f3, batchnorm)
         self.shortcut = nn.Sequential(
-            nn.Conv2d(in_planes, f3, kernel_size=1, stride=stride, bias=False),
+            StridedPointwiseConv(in_planes, f3, stride=stride),
             _bn_or_identity(f3, batchnorm),
         )
 

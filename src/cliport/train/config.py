@@ -44,6 +44,9 @@ class TrainSection:
     devices: int = 1  # processes (GPUs, or CPU processes with gloo)
     accelerator: str = "auto"  # auto | cpu | cuda
     precision: str = "32"  # 32 | bf16 | 16
+    #: Keep conv weights and activations in NHWC (channels_last) memory: the same numbers up to float
+    #: rounding order, 2-4x faster convolutions on CPUs (oneDNN) and tensor-core GPUs.
+    channels_last: bool = True
     seed: int = 0
     clip_weights: str = ""
     allow_random_clip: bool = False
