@@ -64,7 +64,10 @@ def matmul_gflops(device: str, n: int = 2048, reps: int = 5) -> float:
     return 2 * n**3 * reps / (time.perf_counter() - t) / 1e9
 
 
-def run_one(agent: str, b: int, steps: int, device: str, flops: bool, act: bool) -> dict:
+def run_one(
+    agent: str, b: int, steps: int, device: str, flops: bool, act: bool, precision: str = "32",
+    memory_format: str = "channels_last",
+) -> dict:
     """One (agent, batch) measurement, in this process."""
     from torch.utils.flop_counter import FlopCounterMode
 
@@ -74,14 +77,19 @@ def run_one(agent: str, b: int, steps: int, device: str, flops: bool, act: bool)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # random CLIP
         policy = build_agent(agent, allow_random_encoders=True, device=device)
+    if memory_format == "channels_last":
+        policy = policy.to(memory_format=torch.channels_last)
     opts = policy.make_optimizers()
     batch = _batch(b)
-    out: dict = {"agent": agent, "batch": b, "device": device}
+    out: dict = {"agent": agent, "batch": b, "device": device, "precision": precision,
+                 "memory": memory_format}
+    autocast = torch.autocast(device.split(":")[0], dtype=torch.bfloat16, enabled=precision == "bf16")
     times = []
     for i in range(steps + 1):  # the first step warms up (allocations, Adam state)
         _sync(device)
         t = time.perf_counter()
-        policy.train_step(batch, opts)
+        with autocast:
+            policy.train_step(batch, opts)
         _sync(device)
         if i > 0 or steps == 0:
             times.append(time.perf_counter() - t)
@@ -115,6 +123,8 @@ def _table(rows: list[dict]) -> str:
     cols = [
         ("agent", "agent", "{}"),
         ("B", "batch", "{}"),
+        ("precision", "precision", "{}"),
+        ("memory", "memory", "{}"),
         ("step s", "step_s", "{:.2f}"),
         ("s/sample", "per_sample_s", "{:.2f}"),
         ("vs orig", "speedup", "{:.1f}x"),
@@ -143,48 +153,53 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--no-flops", action="store_true")
+    parser.add_argument("--precisions", nargs="+", default=["32"], choices=["32", "bf16"],
+                        help="bf16 = autocast, as train.precision=bf16")
+    parser.add_argument("--memory-formats", nargs="+", default=["channels_last"],
+                        choices=["contiguous", "channels_last"], help="as train.channels_last=false/true")
     parser.add_argument("--jsonl", type=Path, help="also append each result as one JSON line to this file")
-    parser.add_argument("--one", nargs=2, metavar=("AGENT", "B"), help=argparse.SUPPRESS)
+    parser.add_argument("--one", nargs=4, metavar=("AGENT", "B", "PRECISION", "MEMORY"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.one:
-        agent, b = args.one[0], int(args.one[1])
+        agent, b, precision, memory = args.one[0], int(args.one[1]), args.one[2], args.one[3]
         first = b == args.batches[0]
-        print(
-            json.dumps(
-                run_one(agent, b, args.steps, args.device, flops=not args.no_flops and first, act=first)
-            )
-        )
+        print(json.dumps(run_one(agent, b, args.steps, args.device, flops=not args.no_flops and first,
+                                 act=first, precision=precision, memory_format=memory)))
         return
     rows = []
-    for agent in args.agents:
-        for b in args.batches:
-            cmd = [
-                sys.executable,
-                __file__,
-                "--one",
-                agent,
-                str(b),
-                "--steps",
-                str(args.steps),
-                "--threads",
-                str(args.threads),
-                "--device",
-                args.device,
-                "--batches",
-                *map(str, args.batches),
-            ]
-            if args.no_flops:
-                cmd.append("--no-flops")
-            done = subprocess.run(cmd, capture_output=True, text=True)
-            if done.returncode != 0:
-                print(f"{agent} B={b} failed:\n{done.stderr[-2000:]}", file=sys.stderr)
-                continue
-            rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
-            print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
-            if args.jsonl:
-                with args.jsonl.open("a") as f:
-                    f.write(json.dumps(rows[-1]) + "\n")
+    configs = [(agent, b, precision, memory) for agent in args.agents for precision in args.precisions
+               for memory in args.memory_formats for b in args.batches]
+    for agent, b, precision, memory in configs:
+        cmd = [
+            sys.executable,
+            __file__,
+            "--one",
+            agent,
+            str(b),
+            precision,
+            memory,
+            "--steps",
+            str(args.steps),
+            "--threads",
+            str(args.threads),
+            "--device",
+            args.device,
+            "--batches",
+            *map(str, args.batches),
+        ]
+        if args.no_flops:
+            cmd.append("--no-flops")
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            print(f"{agent} B={b} {precision} {memory} failed:\n{done.stderr[-2000:]}", file=sys.stderr)
+            continue
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+        if args.jsonl:
+            with args.jsonl.open("a") as f:
+                f.write(json.dumps(rows[-1]) + "\n")
     print(f"threads {args.threads}, device {args.device}; original cliport: {ORIGINAL}")
     print(_table(rows))
 

@@ -6,6 +6,7 @@ Stages (each resumable, each a plain cliport command underneath):
     python benchmarks/learning.py train  --root R [--steps 1000 --batch 8]
     python benchmarks/learning.py eval   --root R [--workers 2]
     python benchmarks/learning.py report --root R
+    python benchmarks/learning.py curves --root R --plot docs/learning-curves.png   # loss curves
 
 Simulation (demos, eval) runs anywhere; training wants a GPU for thousands of steps. ``export`` /
 ``import`` move the trained weights between machines as fp16 safetensors shards (small enough to carry).
@@ -102,7 +103,8 @@ def evaluate(a) -> None:
     for task in a.tasks:
         _cli(["eval", f"root_dir={a.root}", f"data_dir={(a.root / 'data').resolve()}", f"eval_task={task}",
               f"agent={a.agent}", "mode=test", f"n_demos={a.n_test}", f"train_demos={a.n_demos}",
-              "checkpoint_type=last", "update_results=true", f"workers={a.workers}", "progress=false"])
+              "checkpoint_type=last", "update_results=true", f"workers={a.workers}", "progress=false",
+              f"allow_random_clip={str(a.allow_random_clip).lower()}"])
 
 
 def report(a) -> None:
@@ -124,9 +126,53 @@ def report(a) -> None:
               f"{100 * e['mean_reward']:.0f} [{100 * s['ci_low']:.0f}, {100 * s['ci_high']:.0f}] |")
 
 
+def _losses(csv_path: Path) -> dict[str, tuple[list[int], list[float]]]:
+    """metrics.csv (step,key,value rows) -> {key: (steps, values)}."""
+    import csv
+
+    series: dict[str, tuple[list[int], list[float]]] = {}
+    with csv_path.open() as f:
+        for row in csv.DictReader(f):
+            steps, values = series.setdefault(row["key"], ([], []))
+            steps.append(int(row["step"]))
+            values.append(float(row["value"]))
+    return series
+
+
+def curves(a) -> None:
+    """Training loss curves of every run under --root, as cross-entropies in nats, to --plot."""
+    import numpy as np
+
+    from cliport.viz.figures import plt, save_figure
+
+    runs = sorted((a.root / "exps").glob("*-train/metrics.csv"))
+    if not runs:
+        raise SystemExit(f"no metrics.csv under {a.root / 'exps'}")
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    h, w = 320, 160
+    for csv_path in runs:
+        series = _losses(csv_path)
+        name = csv_path.parent.name.removesuffix("-train")
+        # The original's loss is a mean over all logits; times their number it is the cross-entropy.
+        for ax, key, n_logits in ((axes[0], "tr/pick_loss", h * w), (axes[1], "tr/place_loss", 36 * h * w)):
+            if key not in series:
+                continue
+            steps, values = np.asarray(series[key][0]), np.asarray(series[key][1]) * n_logits
+            k = max(1, min(25, len(values) // 10))
+            smooth = np.convolve(values, np.ones(k) / k, mode="valid")
+            ax.plot(steps[k - 1:], smooth, label=name)
+    for ax, title, uniform in ((axes[0], "pick (attention)", np.log(h * w)),
+                               (axes[1], "place (transport)", np.log(36 * h * w))):
+        ax.axhline(uniform, color="grey", lw=0.8, ls="--", label="uniform")
+        ax.set(title=f"{title} cross-entropy", xlabel="optimiser step", ylabel="nats (moving mean)")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    print(f"wrote {save_figure(fig, a.plot)}")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("stage", choices=["demos", "train", "export", "import", "eval", "report"])
+    p.add_argument("stage", choices=["demos", "train", "export", "import", "eval", "report", "curves"])
     p.add_argument("--root", type=Path, default=Path("outputs/learning"))
     p.add_argument("--tasks", nargs="+", default=DEFAULT_TASKS)
     p.add_argument("--agent", default="transporter")
@@ -144,10 +190,11 @@ def main() -> None:
     p.add_argument("--allow-random-clip", dest="allow_random_clip", action="store_true")
     p.add_argument("--out", type=Path, default=Path("outputs/learning/export"))
     p.add_argument("--src", type=Path, default=Path("outputs/learning/export"))
+    p.add_argument("--plot", type=Path, default=Path("outputs/learning/curves.png"))
     p.add_argument("--shard-mb", dest="shard_mb", type=float, default=15.0)
     a = p.parse_args()
     {"demos": demos, "train": train, "export": export, "import": import_, "eval": evaluate,
-     "report": report}[a.stage](a)
+     "report": report, "curves": curves}[a.stage](a)
 
 
 if __name__ == "__main__":
