@@ -50,7 +50,12 @@ def train(a) -> None:
               f"train.n_val={a.n_val}", f"train.precision={a.precision}", "train.progress=false",
               f"train.allow_random_clip={str(a.allow_random_clip).lower()}"])
         dt = time.perf_counter() - t0
-        (a.root / f"train-{task}.json").write_text(json.dumps(
+        record = a.root / f"train-{task}.json"
+        if record.exists():  # a resumed run: add the earlier part's time
+            before = json.loads(record.read_text())
+            if before.get("agent") == a.agent and before.get("steps", a.steps) < a.steps:
+                dt += before["seconds"]
+        record.write_text(json.dumps(
             {"task": task, "agent": a.agent, "steps": a.steps, "batch": a.batch, "seconds": dt,
              "steps_per_s": a.steps / dt}))
 
@@ -118,8 +123,10 @@ def report(a) -> None:
         if not res.exists():
             print(f"| {task} | {a.agent} | {a.n_demos} | - | - | not evaluated |")
             continue
+        from cliport.eval.stats import summarise
+
         e = json.loads(res.read_text())["last.ckpt"]
-        s = e["summary"]
+        s = summarise([r for r, _ in e["episodes"]], n_repeats=e.get("n_repeats", 1)).as_dict()
         steps = f"{info.get('steps', '?')} x {info.get('batch', '?')}"
         speed = f"{info.get('seconds', float('nan')):.0f} ({info.get('steps_per_s', float('nan')):.2f})"
         print(f"| {task} | {a.agent} | {a.n_demos} | {steps} | {speed} | "

@@ -15,7 +15,7 @@ from cliport.eval.results import (
     select_checkpoints,
     write_results,
 )
-from cliport.eval.stats import summarise, t_interval
+from cliport.eval.stats import summarise, t_interval, wilson_interval
 
 
 def test_results_filename_follows_the_original_and_keys_multi_on_model_path():
@@ -97,8 +97,27 @@ def test_summary_over_repeats_uses_repeat_means():
     assert s.mean == pytest.approx(0.625)
     assert s.std == pytest.approx(np.std([0.5, 0.75], ddof=1))
     assert s.ci_low < 0.5 and s.ci_high > 0.75
-    single = summarise([1.0])
-    assert (single.ci_low, single.ci_high) == (1.0, 1.0)
+    assert s.method == "t" and 0.0 <= s.ci_low and s.ci_high <= 1.0  # clipped to the reward range
+    single = summarise([0.5])
+    assert (single.ci_low, single.ci_high) == (0.5, 0.5)
+
+
+def test_success_counts_get_a_wilson_interval_inside_0_1():
+    # 17 of 20: a t-interval would give [0.68, 1.02]; the Wilson score interval (z = 1.96) is
+    # [0.6396, 0.9476] (computed by hand from the formula).
+    s = summarise([1.0] * 17 + [0.0] * 3)
+    assert s.method == "wilson" and s.mean == pytest.approx(0.85)
+    assert (s.ci_low, s.ci_high) == pytest.approx((0.6396, 0.9476), abs=1e-4)
+    # All successes: not a zero-width interval; 20/20 still allows a true rate down to ~84 %.
+    full = summarise([1.0] * 20)
+    assert full.ci_high == 1.0 and full.ci_low == pytest.approx(0.8389, abs=1e-4)
+    none = summarise([0.0] * 5)
+    assert none.ci_low == 0.0 and 0.4 < none.ci_high < 0.5
+    # Partial rewards (multi-step tasks): a t-interval, clipped to [0, 1].
+    partial = summarise([1.0, 0.9, 1.0, 1.0])
+    assert partial.method == "t" and partial.ci_high == 1.0 and partial.ci_low < 0.95
+    with pytest.raises(ValueError, match="successes"):
+        wilson_interval(3, 2)
 
 
 def test_results_command_prints_table_and_writes_plot(tmp_path, capsys):
