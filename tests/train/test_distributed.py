@@ -11,9 +11,9 @@ pytestmark = pytest.mark.slow
 
 def _train_rank(out_dir: str, conftest_dir: str) -> None:
     sys.path.insert(0, conftest_dir)
-    import conftest  # the stand-in policy of tests/train/conftest.py
     import torch.distributed as dist
 
+    import conftest  # the stand-in policy of tests/train/conftest.py
     from cliport.train.loop import LoopSettings, fit
 
     torch.set_num_threads(1)
