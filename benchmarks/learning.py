@@ -113,6 +113,8 @@ def evaluate(a) -> None:
 
 
 def report(a) -> None:
+    from cliport.eval.stats import summarise
+
     print("| task | agent | demos | steps x batch | train s (steps/s) | test success (%) [95% CI] |")
     print("|---|---|---|---|---|---|")
     for task in a.tasks:
@@ -123,8 +125,6 @@ def report(a) -> None:
         if not res.exists():
             print(f"| {task} | {a.agent} | {a.n_demos} | - | - | not evaluated |")
             continue
-        from cliport.eval.stats import summarise
-
         e = json.loads(res.read_text())["last.ckpt"]
         s = summarise([r for r, _ in e["episodes"]], n_repeats=e.get("n_repeats", 1)).as_dict()
         steps = f"{info.get('steps', '?')} x {info.get('batch', '?')}"
@@ -149,19 +149,23 @@ def _losses(csv_path: Path) -> dict[str, tuple[list[int], list[float]]]:
 def curves(a) -> None:
     """Training loss curves of every run under --root, as cross-entropies in nats, to --plot."""
     import numpy as np
+    from omegaconf import OmegaConf
 
+    from cliport.geometry import HEIGHTMAP_SHAPE, N_ROTATIONS
     from cliport.viz.figures import plt, save_figure
 
     runs = sorted((a.root / "exps").glob("*-train/metrics.csv"))
     if not runs:
         raise SystemExit(f"no metrics.csv under {a.root / 'exps'}")
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    h, w = 320, 160
+    h, w = HEIGHTMAP_SHAPE
     for csv_path in runs:
         series = _losses(csv_path)
         name = csv_path.parent.name.removesuffix("-train")
+        cfg = csv_path.parent / "config.yaml"
+        r = int(OmegaConf.load(cfg).train.n_rotations) if cfg.exists() else N_ROTATIONS
         # The original's loss is a mean over all logits; times their number it is the cross-entropy.
-        for ax, key, n_logits in ((axes[0], "tr/pick_loss", h * w), (axes[1], "tr/place_loss", 36 * h * w)):
+        for ax, key, n_logits in ((axes[0], "tr/pick_loss", h * w), (axes[1], "tr/place_loss", r * h * w)):
             if key not in series:
                 continue
             steps, values = np.asarray(series[key][0]), np.asarray(series[key][1]) * n_logits
@@ -169,7 +173,7 @@ def curves(a) -> None:
             smooth = np.convolve(values, np.ones(k) / k, mode="valid")
             ax.plot(steps[k - 1:], smooth, label=name)
     for ax, title, uniform in ((axes[0], "pick (attention)", np.log(h * w)),
-                               (axes[1], "place (transport)", np.log(36 * h * w))):
+                               (axes[1], "place (transport)", np.log(N_ROTATIONS * h * w))):
         ax.axhline(uniform, color="grey", lw=0.8, ls="--", label="uniform")
         ax.set(title=f"{title} cross-entropy", xlabel="optimiser step", ylabel="nats (moving mean)")
         ax.legend(fontsize=7)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from cliport.agents.checkpoint import load_agent, save_agent
 from cliport.agents.registry import agent_names
 
 from .conftest import IMAGE_SIZE, make_tiny, tiny_batch
@@ -69,3 +70,15 @@ def test_channels_last_float32_train_step_and_act_run(agent):
                         goal=np.zeros((*IMAGE_SIZE, 6), np.float32))
     assert np.isclose(action.extras["pick_map"].sum(), 1, atol=1e-4)
     assert action.extras["place_map"].shape == (4, *IMAGE_SIZE)
+
+
+def test_load_agent_channels_last_rebuilds_nhwc_weights_with_the_stored_values(tmp_path):
+    policy = make_tiny("transporter", n_rotations=4)
+    path = save_agent(policy, tmp_path / "agent.safetensors")
+    again = load_agent(path, channels_last=True)
+    convs = {n: p for n, p in again.named_parameters() if p.ndim == 4}
+    assert convs and all(p.is_contiguous(memory_format=torch.channels_last) for p in convs.values())
+    dense = dict(policy.named_parameters())
+    assert all(torch.equal(p, dense[n]) for n, p in convs.items())
+    first = load_agent(path).pick.attn_stream.layers[0].weight  # default: contiguous NCHW
+    assert not first.is_contiguous(memory_format=torch.channels_last)

@@ -140,9 +140,10 @@ def load_agent(
     allow_random_encoders: bool = False,
     device: str | torch.device = "cpu",
     encoders: FrozenEncoders | None = None,
+    channels_last: bool = False,
 ) -> Policy:
     """Rebuild the agent stored in ``path`` (config from the file; frozen encoders from the settings,
-    or ``encoders`` when given)."""
+    or ``encoders`` when given; ``channels_last`` as in :func:`build_agent`)."""
     from cliport.agents.policy import build_agent
 
     config, state, _ = read_checkpoint(path)
@@ -152,6 +153,7 @@ def load_agent(
         allow_random_encoders=allow_random_encoders,
         device="cpu",
         encoders=encoders,
+        channels_last=channels_last,
     )
     load_state_strict(policy, state, f"checkpoint {path}")
     return policy.to(device)

@@ -74,9 +74,8 @@ def _init_worker(cfg: EvalConfig, checkpoint: str, keep_frames: bool) -> None:
         clip_weights=cfg.clip_weights or None,
         allow_random_encoders=cfg.allow_random_clip,
         device=cfg.device,
+        channels_last=cfg.channels_last,
     )
-    if cfg.channels_last:
-        policy = policy.to(memory_format=torch.channels_last)
     kwargs: dict[str, Any] = {"assets_root": cfg.assets_root or None, "gui": cfg.disp}
     if cfg.renderer:
         kwargs["renderer"] = cfg.renderer

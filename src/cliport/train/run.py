@@ -38,9 +38,9 @@ def build_policy(cfg: TrainConfig, device: str):
         trans_stream_fusion_type=t.trans_stream_fusion_type, lang_fusion_type=t.lang_fusion_type,
         batchnorm=t.batchnorm, lr=t.lr, model_options=dict(getattr(t, "model_options", {}) or {}),
     )
-    policy = build_agent(agent_cfg, clip_weights=t.clip_weights or None,
-                         allow_random_encoders=t.allow_random_clip, device=device)
-    return policy.to(memory_format=torch.channels_last) if t.channels_last else policy
+    return build_agent(agent_cfg, clip_weights=t.clip_weights or None,
+                       allow_random_encoders=t.allow_random_clip, device=device,
+                       channels_last=t.channels_last)
 
 
 def _datasets(cfg: TrainConfig, with_goal: bool):
