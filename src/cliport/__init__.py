@@ -4,3 +4,7 @@ Importing the package is cheap: heavy modules (PyBullet, torch) load only when t
 """
 
 __version__ = "0.1.0"
+
+from cliport.gym_registration import register_envs as _register_envs
+
+_register_envs()
