@@ -19,7 +19,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from cliport.train.logging import MetricLogger
+from cliport.train.logging import MetricLogger, nats_postfix
 from cliport.train.state import load_training_checkpoint, save_training_checkpoint
 
 Batch = dict[str, Any]
@@ -144,7 +144,9 @@ def fit(
             logger.log(step, metrics)
         if bar is not None:
             rate = steps_done / max(time.perf_counter() - t0, 1e-9)
-            bar.set_postfix(loss=f"{metrics['tr/loss']:.3g}", steps_s=f"{rate:.2f}")
+            shown = nats_postfix(metrics, getattr(policy, "image_size", None),
+                                 getattr(getattr(policy, "config", None), "n_rotations", 1))
+            bar.set_postfix(**shown, steps_s=f"{rate:.2f}")
             bar.update(1)
         periodic = settings.val_every > 0 and step % settings.val_every == 0
         if step in save_steps or periodic:
