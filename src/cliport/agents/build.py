@@ -15,7 +15,8 @@ import torch
 from torch import nn
 
 from cliport.agents.config import AgentConfig
-from cliport.agents.policy import FrozenEncoders
+from cliport.agents.encoders import shape_only_encoders
+from cliport.agents.frozen import FrozenEncoders
 from cliport.agents.registry import AgentSpec, agent_spec
 from cliport.errors import ConfigError
 from cliport.models import lingunet, resnet
@@ -171,8 +172,6 @@ def build_modules(config: AgentConfig, encoders: FrozenEncoders) -> tuple[nn.Mod
 
 def count_trainable(agent: str) -> tuple[int, int]:
     """Trainable parameters (pick, place) of the full-size agent, built on the meta device (no memory)."""
-    from cliport.agents.encoders import shape_only_encoders
-
     config = AgentConfig(agent=agent)
     with torch.device("meta"):
         pick, place = build_modules(config, shape_only_encoders(config))

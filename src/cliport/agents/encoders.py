@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 
 from torch import Tensor
 
-from cliport.agents.registry import AgentSpec
+from cliport.agents.frozen import FrozenEncoders
+from cliport.agents.registry import AgentSpec, agent_spec
 from cliport.errors import CliportError
 from cliport.models.encoders import TextFeatures
 
 if TYPE_CHECKING:
     from cliport.agents.config import AgentConfig
-    from cliport.agents.policy import FrozenEncoders
 
 RN50_CHANNELS = (256, 512, 1024, 2048)
 #: (sentence_dim, token_dim) of each text encoder.
@@ -50,8 +50,6 @@ class _ShapeOnlyTextEncoder:
 
 def shape_only_encoders(config: AgentConfig | AgentSpec) -> FrozenEncoders:
     """Parameter-free encoders with the full-size channel counts of the agent's encoders."""
-    from cliport.agents.policy import FrozenEncoders
-    from cliport.agents.registry import agent_spec
 
     spec = config if isinstance(config, AgentSpec) else agent_spec(config.agent)
     channels, text_dims = RN50_CHANNELS, dict(TEXT_DIMS)
@@ -97,8 +95,6 @@ def load_encoders(
     config: AgentConfig, *, clip_weights=None, allow_random: bool = False, device="cpu"
 ) -> FrozenEncoders:
     """The frozen encoders of ``config.agent``: CLIP shared by image and text where both are CLIP."""
-    from cliport.agents.policy import FrozenEncoders
-    from cliport.agents.registry import agent_spec
 
     spec = agent_spec(config.agent)
     image = text = None
@@ -115,7 +111,6 @@ def load_encoders(
 
 def encoder_weights_available(config: AgentConfig, clip_weights=None) -> bool:
     """Whether the agent's frozen encoders can be loaded with real weights from the user's settings."""
-    from cliport.agents.registry import agent_spec
 
     spec = agent_spec(config.agent)
     if "clip" in (spec.image_encoder, spec.text_encoder):

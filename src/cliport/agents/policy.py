@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,8 +19,11 @@ import torch
 from torch import Tensor, nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from cliport.agents.build import build_modules
 from cliport.agents.config import AgentConfig
 from cliport.agents.decoding import decode_pick, decode_place, to_action
+from cliport.agents.encoders import load_encoders
+from cliport.agents.frozen import FrozenEncoders
 from cliport.agents.losses import (
     check_pixels,
     one_hot_cross_entropy,
@@ -31,23 +33,8 @@ from cliport.agents.losses import (
 )
 from cliport.agents.registry import AgentSpec, agent_spec
 from cliport.errors import CliportError
-from cliport.models.encoders import ImageEncoder, TextEncoder, TextFeatures
+from cliport.models.encoders import TextFeatures
 from cliport.types import Action
-
-
-@dataclass
-class FrozenEncoders:
-    """The agent's frozen encoders (each shared by all streams); None where the agent needs none."""
-
-    image: ImageEncoder | None = None
-    text: TextEncoder | None = None
-
-    def modules(self) -> list[nn.Module]:
-        seen: list[nn.Module] = []
-        for enc in (self.image, self.text):
-            if isinstance(enc, nn.Module) and not any(enc is s for s in seen):
-                seen.append(enc)
-        return seen
 
 
 class Policy(nn.Module):
@@ -278,9 +265,6 @@ def build_agent(
     ``channels_last`` keeps conv weights (and so activations) in NHWC memory: the same numbers, faster
     convolutions on CPU (oneDNN); it also converts the shared frozen encoders.
     """
-    from cliport.agents.build import build_modules
-    from cliport.agents.encoders import load_encoders
-
     if isinstance(config, str):
         config = AgentConfig(agent=config)
     if encoders is None:

@@ -1,7 +1,7 @@
 """Train an agent on stored demonstrations (the original's train.py overrides).
 
 usage: cliport train train.task=TASK train.agent=NAME train.n_demos=N train.n_steps=S
-       [train.batch_size=B] [train.num_workers=W] [train.devices=D] [train.precision=32|bf16|16]
+       [train.batch_size=B] [train.num_workers=W] [train.devices=D] [train.precision=auto|32|bf16|16]
        [train.exp_folder=exps] [train.data_dir=data] [train.lr=1e-4] [dataset.type=single|multi]
        [train.clip_weights=PATH | train.allow_random_clip=true] [root_dir=.]
 Resumes automatically from {train_dir}/checkpoints/last.ckpt (train.load_from_last_ckpt=false restarts).

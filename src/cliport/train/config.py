@@ -43,7 +43,8 @@ class TrainSection:
     num_workers: int = 0
     devices: int = 1  # processes (GPUs, or CPU processes with gloo)
     accelerator: str = "auto"  # auto | cpu | cuda
-    precision: str = "32"  # 32 | bf16 | 16
+    #: auto = bf16 autocast where the device does bf16 natively (CUDA bf16, CPU AMX/AVX512-BF16), else 32.
+    precision: str = "auto"  # auto | 32 | bf16 | 16
     #: Keep conv weights and activations in NHWC (channels_last) memory: the same numbers up to float
     #: rounding order; 1.6x faster fp32 training steps on 2 CPU threads, 2.5x in bf16 (docs/performance.md).
     channels_last: bool = True
@@ -98,7 +99,7 @@ def validate(cfg: TrainConfig) -> None:
         (t.devices >= 1, "train.devices must be >= 1"),
         (t.lr > 0, "train.lr must be > 0"),
         (t.n_rotations >= 1, "train.n_rotations must be >= 1"),
-        (t.precision in ("32", "bf16", "16"), "train.precision must be one of 32, bf16, 16"),
+        (t.precision in ("auto", "32", "bf16", "16"), "train.precision must be one of auto, 32, bf16, 16"),
         (t.accelerator in ("auto", "cpu", "cuda"), "train.accelerator must be auto, cpu or cuda"),
         (cfg.dataset.type in ("single", "multi"), "dataset.type must be single or multi"),
         (t.last_every >= 1, "train.last_every must be >= 1"),

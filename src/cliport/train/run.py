@@ -17,6 +17,7 @@ from cliport.config import save_config
 from cliport.errors import ConfigError
 from cliport.train.config import TrainConfig, data_dir, train_dir, val_interval, validate
 from cliport.train.loop import LoopResult, LoopSettings, fit
+from cliport.train.precision import resolve_precision
 
 
 def _device(cfg: TrainConfig) -> str:
@@ -124,7 +125,7 @@ def _train_here(cfg: TrainConfig, stop_after: int | None) -> LoopResult:
     settings = LoopSettings(
         n_steps=t.n_steps, lr=t.lr, save_steps=list(t.save_steps), last_every=t.last_every,
         val_every=val_interval(cfg) if t.val_every >= 0 else 0, resume=t.load_from_last_ckpt,
-        progress=t.progress, precision=t.precision,
+        progress=t.progress, precision=resolve_precision(t.precision, device),
     )
     try:
         return fit(policy, settings, lambda step, r: _to(stream(step, r), device), val_batches,
