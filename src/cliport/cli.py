@@ -3,11 +3,14 @@
 Subcommands are registered by module path so that ``cliport --help`` imports nothing heavy. Each
 module defines ``main(argv: list[str]) -> int`` and a docstring whose first line is its help text.
 Subcommands take the original's Hydra-style ``key=value`` overrides where the original had them.
+Bad input (a :class:`CliportError`, or an operating-system error such as a path that is a file) is printed
+as one line with exit code 2; ``CLIPORT_DEBUG=1`` shows the traceback instead.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 from cliport.errors import CliportError
@@ -58,17 +61,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cliport: unknown command {name!r}\n\n{_usage()}", file=sys.stderr)
         return 2
     module = importlib.import_module(COMMANDS[name][0])
+    debug = os.environ.get("CLIPORT_DEBUG", "") not in ("", "0")
     try:
         return int(module.main(rest) or 0)
     except CliportError as err:
+        if debug:
+            raise
         print(f"cliport {name}: error: {err}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError, FileExistsError) as err:
+        if debug:
+            raise
+        print(f"cliport {name}: error: {err.strerror}: {err.filename}; check that path (CLIPORT_DEBUG=1 shows "
+              "the traceback)", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"cliport {name}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
 

@@ -8,6 +8,7 @@ Overrides use the original's Hydra syntax (``n=10 task=put-block-in-bowl-seen-co
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from cliport.errors import ConfigError
 
@@ -68,10 +69,12 @@ class DemosConfig:
     def validate(self) -> DemosConfig:
         if self.mode not in ("train", "val", "test"):
             raise ConfigError(f"mode must be train, val or test, got {self.mode!r}")
-        if self.n < 0:
-            raise ConfigError(f"n must be >= 0, got {self.n}")
+        if self.n < 1:
+            raise ConfigError(f"n must be >= 1 (the number of episodes to generate), got {self.n}")
         if self.workers < 1:
             raise ConfigError(f"workers must be >= 1, got {self.workers}")
+        if Path(self.data_dir).exists() and not Path(self.data_dir).is_dir():
+            raise ConfigError(f"data_dir {self.data_dir!r} is a file, not a folder; pass data_dir=<folder>")
         if ":" not in self.runner:
             raise ConfigError(f"runner must be 'module:function', got {self.runner!r}")
         return self

@@ -93,6 +93,8 @@ def validate(cfg: TrainConfig) -> None:
     t = cfg.train
     checks = [
         (t.n_demos >= 1, "train.n_demos must be >= 1"),
+        (Path(t.data_dir).is_dir() or not Path(t.data_dir).exists(),
+         f"train.data_dir {t.data_dir!r} is a file, not a folder; pass train.data_dir=<folder>"),
         (t.n_steps >= 1, "train.n_steps must be >= 1"),
         (t.batch_size >= 1, "train.batch_size must be >= 1"),
         (t.num_workers >= 0, "train.num_workers must be >= 0"),
