@@ -34,7 +34,8 @@ CASES = [
      "cliport demos: error: data_dir 'afile' is a file, not a folder; pass data_dir=<folder>"),
     ("train data_dir is a file", ["train", *TI, "train.n_demos=1", "train.data_dir=afile"],
      "cliport train: error: train.data_dir 'afile' is a file, not a folder; pass train.data_dir=<folder>"),
-    ("train n_demos < 1", ["train", *TI, "train.n_demos=0"], "cliport train: error: train.n_demos must be >= 1"),
+    ("train n_demos < 1", ["train", *TI, "train.n_demos=0"],
+     "cliport train: error: train.n_demos must be >= 1"),
     ("dataset.json not JSON", ["train", *TI, "train.n_demos=1", "train.data_dir=bad"],
      "cliport train: error: bad/block-insertion-train/dataset.json is corrupt (Expecting property name "
      "enclosed in double quotes: line 1 column 2 (char 1))"),
@@ -76,6 +77,8 @@ def test_console_script_and_debug_switch(workdir):
     cmd = [sys.executable, "-m", "cliport.cli", "demos", "task=block-insertion", "n=1", "data_dir=afile"]
     quiet = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert quiet.returncode == 2
-    assert quiet.stderr.strip() == "cliport demos: error: data_dir 'afile' is a file, not a folder; pass data_dir=<folder>"
+    assert quiet.stderr.strip() == (
+        "cliport demos: error: data_dir 'afile' is a file, not a folder; pass data_dir=<folder>"
+    )
     loud = subprocess.run(cmd, env={**env, "CLIPORT_DEBUG": "1"}, capture_output=True, text=True, timeout=120)
     assert loud.returncode != 0 and "Traceback" in loud.stderr and "ConfigError" in loud.stderr

@@ -46,6 +46,10 @@ def _usage() -> str:
     return "\n".join(lines)
 
 
+#: File-system errors that name a path the user gave: reported in one line, like a CliportError.
+_PATH_ERRORS = (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError, FileExistsError)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help", "help"):
@@ -69,11 +73,11 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"cliport {name}: error: {err}", file=sys.stderr)
         return 2
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError, FileExistsError) as err:
+    except _PATH_ERRORS as err:
         if debug:
             raise
-        print(f"cliport {name}: error: {err.strerror}: {err.filename}; check that path (CLIPORT_DEBUG=1 shows "
-              "the traceback)", file=sys.stderr)
+        print(f"cliport {name}: error: {err.strerror}: {err.filename}; check that path "
+              "(CLIPORT_DEBUG=1 shows the traceback)", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"cliport {name}: interrupted", file=sys.stderr)
