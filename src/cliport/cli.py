@@ -20,6 +20,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     # the workflow
     "quickstart": ("cliport.commands.quickstart", "small end-to-end job: demos, train, eval, results, video"),
     "demos": ("cliport.commands.demos", "generate oracle demonstrations (n=.. task=.. mode=.. workers=..)"),
+    "benchmark-data": ("cliport.commands.benchmark_data",
+                       "the whole benchmark's data: every task, train/val/test (workers=.. tasks=..)"),
     "train": ("cliport.commands.train", "train an agent on demonstrations (resumes from last.ckpt)"),
     "eval": ("cliport.commands.eval", "evaluate checkpoints in the simulator (val/test, repeats, workers)"),
     "results": ("cliport.commands.results", "print the success table of evaluation results and plot it"),
