@@ -57,9 +57,10 @@ def test_fusion_equals_environment_observation(sim_obs, small_cameras):
 def test_rotation_matrix_gives_the_same_map_as_quaternion(sim_obs, small_cameras):
     obs, (env_color, env_height), _ = sim_obs
     color, height = fuse_cameras(_frames(small_cameras, obs, as_matrix=True))
-    # A matrix round-trips through a quaternion: the same map up to float rounding of a few cells.
+    # A matrix is turned into a quaternion (sign may flip, last bits may change): at most a few cells of
+    # points lying exactly on a cell border can move.
     assert (color != env_color).any(axis=-1).mean() < 1e-3
-    assert np.abs(height - env_height).max() < 1e-3 or (height != env_height).mean() < 1e-3
+    assert (height != env_height).mean() < 1e-3
 
 
 def test_from_config_matches_simulator_camera():
