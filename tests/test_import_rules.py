@@ -15,6 +15,8 @@ FORBIDDEN = {
                "cliport.viz", "cliport.cli"),
     "env": ("cliport.tasks", "cliport.data", "cliport.models", "cliport.agents", "cliport.train",
             "cliport.eval", "cliport.viz", "cliport.cli", "torch"),
+    "real": ("pybullet", "cliport.env.environment", "cliport.env.cameras", "cliport.tasks", "cliport.data",
+             "cliport.train", "cliport.eval", "cliport.viz", "cliport.cli"),
     "tasks": ("cliport.data", "cliport.models", "cliport.agents", "cliport.train", "cliport.eval",
               "cliport.viz", "cliport.cli", "torch"),
 }
