@@ -34,6 +34,7 @@ from cliport.data.store import (
     dataset_folder,
     episode_file,
     read_attempts,
+    trim_log,
 )
 from cliport.errors import CliportError, ConfigError
 
@@ -197,6 +198,8 @@ def generate(cfg: DemosConfig, progress: Callable[[int, int, int], None] | None 
     complete = selected is not None
     if complete and cfg.save_data:
         build_index(folder, cfg.task, cfg.mode, cfg.n, outcomes)
+        if shard.count == 1 and selected:
+            trim_log(log, selected[-1])
     return GenerateReport(folder, attempts, successes, time.perf_counter() - start, complete, selected or [])
 
 

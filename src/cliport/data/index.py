@@ -2,7 +2,8 @@
 
 Used at the end of every generation run and by ``cliport demos ... merge=true`` after shards. The
 index lists the first ``n`` successful seeds of the schedule, numbered 0..n-1 in seed order; it is
-refused (with the seed still missing) while some earlier seed has not been attempted.
+refused (with the seed still missing) while some earlier seed has not been attempted. Episode files
+of successes outside the index (found by workers running ahead) are removed once the index is written.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from cliport.data.store import (
     DatasetMeta,
     EpisodeEntry,
     episode_file,
+    prune_unlisted,
     read_attempts,
     write_meta,
 )
@@ -64,4 +66,5 @@ def build_index(
         episodes=entries,
     )
     write_meta(folder, meta)
+    prune_unlisted(folder, selected)  # after the index is written: a kill in between loses nothing listed
     return selected

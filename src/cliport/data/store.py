@@ -20,7 +20,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cliport.data.atomic import write_json_atomic
+from cliport.data.atomic import write_bytes_atomic, write_json_atomic
 from cliport.data.episode import FORMAT_VERSION, HEIGHT_UNIT
 from cliport.errors import CliportError
 from cliport.geometry import INPUT_BOUNDS, PIXEL_SIZE, REALSENSE_CAMERAS
@@ -157,3 +157,40 @@ def read_attempts(folder: str | Path) -> dict[int, bool]:
         if ok and not episode_file(folder, seed).is_file():
             del outcomes[seed]
     return outcomes
+
+
+def prune_unlisted(folder: str | Path, keep: list[int]) -> list[int]:
+    """Delete episode files (and their videos) of seeds not in ``keep``; returns the deleted seeds.
+
+    Parallel workers attempt seeds ahead of the n-th success; a success found that way is not part of
+    the dataset and must not stay beside it (the folder holds exactly what its index lists).
+    """
+    folder, wanted, gone = Path(folder), set(keep), []
+    for sub, suffix in ((EPISODES, ".npz"), (VIDEOS, ".mp4")):
+        for p in sorted((folder / sub).glob(f"*{suffix}")):
+            try:
+                seed = seed_of(p)
+            except ValueError:
+                continue
+            if seed not in wanted:
+                p.unlink(missing_ok=True)
+                if sub == EPISODES:
+                    gone.append(seed)
+    return gone
+
+
+def trim_log(log: Path, last_seed: int) -> None:
+    """Rewrite one attempt log in seed order without the attempts after ``last_seed``.
+
+    Makes the log of a finished dataset the same bytes whatever the worker count: attempts past the
+    n-th success were speculative, and completion order depends on the workers' timing.
+    """
+    if not log.is_file():
+        return
+    kept: dict[int, str] = {}
+    for line in log.read_text(encoding="ascii", errors="replace").splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1] in ("ok", "fail") and parts[0].isdigit():
+            if int(parts[0]) <= last_seed:
+                kept.setdefault(int(parts[0]), line + "\n")
+    write_bytes_atomic(log, "".join(kept[s] for s in sorted(kept)).encode("ascii"))
