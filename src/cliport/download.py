@@ -103,7 +103,8 @@ def download_file(
                         block = response.read(chunk)
                     except OSError as err:
                         raise DownloadError(
-                            f"download of {url} failed after {done} bytes: {err}{_offline_hint(url, dest, manual)}"
+                            f"download of {url} failed after {done} bytes: {err}"
+                            + _offline_hint(url, dest, manual)
                         ) from err
                     if not block:
                         break
@@ -116,7 +117,8 @@ def download_file(
                 os.fsync(out.fileno())
             if total is not None and done != total:
                 raise DownloadError(
-                    f"download of {url} stopped after {done} of {total} bytes{_offline_hint(url, dest, manual)}"
+                    f"download of {url} stopped after {done} of {total} bytes"
+                    + _offline_hint(url, dest, manual)
                 )
     else:
         digest = hashlib.sha256(part.read_bytes())

@@ -45,7 +45,8 @@ def test_quickstart_archive_is_downloaded_and_converted(
     cfg = tiny_config("cliport", n_rotations=8)
     settings = cfg.to_json().replace('"agent": "cliport", ', "")
     dest = tmp_path / "exps"
-    args = ["download-checkpoints", "quickstart", "--dest", str(dest), "--url", f"{range_server.url}/cliport_quickstart.zip",
+    url = f"{range_server.url}/cliport_quickstart.zip"
+    args = ["download-checkpoints", "quickstart", "--dest", str(dest), "--url", url,
             "--sha256", sha, "--config-json", settings, "--allow-random-clip", "--quiet"]  # fmt: skip
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)

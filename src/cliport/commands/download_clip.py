@@ -41,7 +41,8 @@ def main(argv: list[str]) -> int:
     if not args.quiet:
         print(f"downloading {args.url}\n  -> {target}", file=sys.stderr)
     try:
-        path = download_file(args.url, target, args.sha256, progress=None if args.quiet else stderr_progress())
+        progress = None if args.quiet else stderr_progress()
+        path = download_file(args.url, target, args.sha256, progress=progress)
     finally:
         if not args.quiet:
             print("", file=sys.stderr)  # end the progress line
