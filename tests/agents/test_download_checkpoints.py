@@ -16,7 +16,8 @@ from cliport.commands.download_checkpoints import agent_of_run
 from cliport.errors import CliportError
 
 from .conftest import make_tiny, tiny_config
-from .test_original import _original_state, _save_lightning, fake_lightning  # noqa: F401 - fixture
+from .test_original import _original_state, _save_lightning
+from .test_original import fake_lightning as fake_lightning  # noqa: F401 - the fixture, by name
 
 RUN = "multi-language-conditioned-cliport-n1000-train"
 CKPT = "steps=400000-val_loss=0.00014655"
