@@ -1,7 +1,12 @@
-"""Shared test fixtures: generated simulator assets (once per session) and small cameras."""
+"""Shared test fixtures: generated simulator assets (once per session), small cameras, and a local
+HTTP server on 127.0.0.1 for download tests (honours ``Range: bytes=N-``, can cut a response short to
+stand for a dropped connection; never reaches the internet)."""
 
 from __future__ import annotations
 
+import http.server
+import threading
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -38,3 +43,62 @@ def scaled_camera(config: CameraConfig, factor: int) -> CameraConfig:
 def small_cameras() -> tuple[CameraConfig, ...]:
     """The three benchmark cameras at 120 x 160 pixels: cheap observations for tests."""
     return tuple(scaled_camera(c, 4) for c in REALSENSE_CAMERAS)
+
+class RangeServer:
+    """State shared with the handler: the folder served, the requests seen and a cut-off."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.ranges: list[str | None] = []  # the Range header of each request (None when absent)
+        self.cut_after: int | None = None  # send only this many body bytes of the next response
+        self.url = ""
+
+
+def _handler(state: RangeServer) -> type[http.server.BaseHTTPRequestHandler]:
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - base-class signature
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802 - base-class name
+            path = state.root / self.path.lstrip("/")
+            state.ranges.append(self.headers.get("Range"))
+            if not path.is_file():
+                self.send_error(404)
+                return
+            data = path.read_bytes()
+            start = 0
+            header = self.headers.get("Range")
+            if header and header.startswith("bytes=") and header.endswith("-"):
+                start = int(header[6:-1])
+                if start >= len(data):
+                    self.send_error(416)
+                    return
+                self.send_response(206)
+                self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+            else:
+                self.send_response(200)
+            body = data[start:]
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if state.cut_after is not None:
+                body, state.cut_after = body[: state.cut_after], None
+            self.wfile.write(body)
+
+    return Handler
+
+
+@pytest.fixture
+def range_server(tmp_path: Path) -> Iterator[RangeServer]:
+    """A local HTTP server (127.0.0.1, free port, Range support) serving ``tmp_path/served``."""
+    (tmp_path / "served").mkdir()
+    state = RangeServer(tmp_path / "served")
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        yield state
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)

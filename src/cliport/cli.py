@@ -37,6 +37,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "convert-dataset": ("cliport.commands.convert_dataset", "convert an original CLIPort dataset to ours"),
     "convert-checkpoint": ("cliport.commands.convert_checkpoint", "convert an original .ckpt to ours"),
     "download-clip": ("cliport.commands.download_clip", "download CLIP RN50 weights (SHA-256 checked)"),
+    "download-objects": ("cliport.commands.download_objects", "download the Google Scanned Objects meshes"),
+    "download-checkpoints": (
+        "cliport.commands.download_checkpoints",
+        "download the original's released checkpoints, converted to ours",
+    ),
 }
 
 
