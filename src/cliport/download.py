@@ -201,3 +201,28 @@ def check_sha256_arg(value: str | None, flag: str = "--sha256") -> str | None:
     if value is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", value):
         raise CliportError(f"{flag} must be 64 hex digits, got {value!r}")
     return value.lower() if value else None
+
+
+def obtain_archive(
+    url: str | None,
+    archive: Path | None,
+    downloads: Path,
+    sha256: str | None,
+    manual: str,
+    quiet: bool = True,
+) -> Path:
+    """The archive to unpack: ``archive`` if the user gave one, else ``url`` downloaded into ``downloads``.
+
+    ``manual`` says how to do it by hand; it ends the offline error message.
+    """
+    if archive is not None:
+        if not archive.is_file():
+            raise DownloadError(f"--archive {archive} does not exist")
+        return archive
+    if url is None:
+        raise DownloadError("no URL for this archive: pass --url URL, or --archive ZIP for a downloaded file")
+    target = downloads / (url.rstrip("/").rsplit("/", 1)[-1] or "archive.zip")
+    download_file(url, target, sha256, progress=None if quiet else stderr_progress(), manual=manual)
+    if not quiet:
+        print("", file=sys.stderr)
+    return target

@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path, PurePosixPath
 
 from cliport.commands.convert_checkpoint import convert_original, parse_settings
-from cliport.download import DownloadError, check_sha256_arg, download_file, extract_zip, stderr_progress
+from cliport.download import DownloadError, check_sha256_arg, extract_zip, obtain_archive
 from cliport.errors import CliportError
 
 #: name -> the original's release URL (None: no stable URL known; --url or --archive is required).
@@ -67,20 +67,10 @@ def fetch_checkpoints(
     quiet: bool = True,
 ) -> list[Path]:
     """Download (or take ``archive``), convert every checkpoint in it under ``dest``; returns our files."""
-    if archive is None:
-        if url is None:
-            raise DownloadError(
-                "no URL for this archive: pass --url URL, or --archive ZIP for a downloaded file"
-            )
-        archive = dest / ".downloads" / (url.rstrip("/").rsplit("/", 1)[-1] or "checkpoints.zip")
-        manual = (
-            f"download {url} yourself and run `cliport download-checkpoints --archive FILE.zip --dest {dest}`"
-        )
-        download_file(url, archive, sha256, progress=None if quiet else stderr_progress(), manual=manual)
-        if not quiet:
-            print("", file=sys.stderr)
-    elif not archive.is_file():
-        raise DownloadError(f"--archive {archive} does not exist")
+    manual = (
+        f"download {url} yourself and run `cliport download-checkpoints --archive FILE.zip --dest {dest}`"
+    )
+    archive = obtain_archive(url, archive, dest / ".downloads", sha256, manual, quiet)
     dest.mkdir(parents=True, exist_ok=True)
     unpacked = Path(tempfile.mkdtemp(prefix=".unpacked.", dir=dest))
     outputs: list[Path] = []

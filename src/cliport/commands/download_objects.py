@@ -15,7 +15,7 @@ import os
 import sys
 from pathlib import Path, PurePosixPath
 
-from cliport.download import DownloadError, check_sha256_arg, download_file, extract_zip, stderr_progress
+from cliport.download import DownloadError, check_sha256_arg, extract_zip, obtain_archive
 from cliport.models.clip.weights import default_cache_dir
 from cliport.tasks.google_objects import ENV_VAR
 
@@ -47,16 +47,8 @@ def fetch_objects(
     quiet: bool = True,
 ) -> tuple[int, int]:
     """Download (or take ``archive``) and unpack into ``dest``; returns (meshes, textures) counts."""
-    if archive is None:
-        archive = dest.parent / ".downloads" / (url.rstrip("/").rsplit("/", 1)[-1] or "google.zip")
-        manual = (
-            f"download {url} yourself and run `cliport download-objects --archive google.zip --dest {dest}`"
-        )
-        download_file(url, archive, sha256, progress=None if quiet else stderr_progress(), manual=manual)
-        if not quiet:
-            print("", file=sys.stderr)
-    elif not archive.is_file():
-        raise DownloadError(f"--archive {archive} does not exist")
+    manual = f"download {url} yourself and run `cliport download-objects --archive google.zip --dest {dest}`"
+    archive = obtain_archive(url, archive, dest.parent / ".downloads", sha256, manual, quiet)
     written = extract_zip(archive, dest, select=_select)
     meshes = sum(p.suffix == ".obj" for p in written)
     textures = sum(p.suffix == ".png" for p in written)
