@@ -167,3 +167,40 @@ def test_other_plane_files_are_loaded_as_they_are(tmp_path, body):
     plane = tmp_path / "plane.urdf"
     plane.write_text(f'<robot name="p"><link name="l">{body}</link></robot>')
     assert fast_plane_urdf(plane, tmp_path) == plane
+
+
+@pytest.mark.parametrize(("idle", "fork_when_busy", "forks"), [
+    (True, False, True), (False, False, False), (False, True, True),
+])
+def test_automatic_forking_waits_for_an_idle_core(
+    sim_assets, small_cameras, monkeypatch, idle, fork_when_busy, forks
+):
+    from cliport.env import parallel_render
+    from cliport.env.blocks_scene import BlocksScene
+
+    if not parallel_render.available():
+        pytest.skip("forked rendering needs os.fork")
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    monkeypatch.setattr(parallel_render, "idle_core", lambda: idle)
+    calls = []
+    real = parallel_render.render_forked
+    monkeypatch.setattr(parallel_render, "render_forked", lambda *a: calls.append(1) or real(*a))
+    env = Environment(
+        BlocksScene(), assets_root=sim_assets, cameras=small_cameras, fork_when_busy=fork_when_busy
+    )
+    try:
+        env.reset(seed=0)
+        assert env.parallel_render
+        assert bool(calls) is forks
+    finally:
+        env.close()
+
+
+def test_idle_core_reads_the_load_average(monkeypatch):
+    from cliport.env import parallel_render
+
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    monkeypatch.setattr("os.getloadavg", lambda: (2.5, 0.0, 0.0))
+    assert parallel_render.idle_core()
+    monkeypatch.setattr("os.getloadavg", lambda: (3.5, 0.0, 0.0))
+    assert not parallel_render.idle_core()
