@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cliport.data.atomic import write_bytes_atomic, write_json_atomic
+from cliport.data.atomic import append_line, write_bytes_atomic, write_json_atomic
 from cliport.data.episode import FORMAT_VERSION, HEIGHT_UNIT
 from cliport.errors import CliportError
 from cliport.geometry import INPUT_BOUNDS, PIXEL_SIZE, REALSENSE_CAMERAS
@@ -125,13 +124,9 @@ def read_meta(folder: str | Path) -> DatasetMeta:
 
 
 def append_attempt(log: Path, seed: int, ok: bool, total_reward: float) -> None:
-    """Append one line and fsync; a kill mid-write leaves at most one partial last line (ignored)."""
-    log.parent.mkdir(parents=True, exist_ok=True)
-    line = f"{int(seed)} {'ok' if ok else 'fail'} {float(total_reward)!r}\n"
-    with open(log, "a", encoding="ascii") as f:
-        f.write(line)
-        f.flush()
-        os.fsync(f.fileno())
+    """Append one line and fsync; a kill mid-write leaves at most one partial last line (ignored, and
+    closed by the next append so that it never merges with the next line)."""
+    append_line(log, f"{int(seed)} {'ok' if ok else 'fail'} {float(total_reward)!r}\n")
 
 
 def read_attempts(folder: str | Path) -> dict[int, bool]:
