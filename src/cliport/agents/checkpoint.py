@@ -79,6 +79,8 @@ def write_safetensors(path: str | Path, tensors: dict[str, torch.Tensor], metada
         os.fchmod(fd, FILE_MODE)
         os.close(fd)
         save_file(tensors, tmp, metadata=metadata)
+        os.chmod(tmp, FILE_MODE)
+        _sort_metadata(tmp)
         crash_point("checkpoint")  # temporary complete, not yet synced nor renamed
         fd = os.open(tmp, os.O_RDONLY)
         try:
@@ -94,6 +96,24 @@ def write_safetensors(path: str | Path, tensors: dict[str, torch.Tensor], metada
             raise storage_error(path, _as_os_error(err)) from err
         raise
     return path
+
+
+def _sort_metadata(path: str) -> None:
+    """Rewrite the header with its metadata keys sorted, in place (same length).
+
+    safetensors writes the metadata map in a per-process random (hash) order, so the same weights gave
+    different file bytes from run to run; sorted, a resumed training ends with the very same file.
+    """
+    with open(path, "r+b") as f:
+        n = int.from_bytes(f.read(8), "little")
+        raw = f.read(n)
+        header = json.loads(raw)
+        if "__metadata__" in header:
+            header["__metadata__"] = dict(sorted(header["__metadata__"].items()))
+        text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        if len(text) <= n:
+            f.seek(8)
+            f.write(text + b" " * (n - len(text)))
 
 
 def _as_os_error(err: BaseException) -> OSError:

@@ -132,6 +132,22 @@ def append_attempt(log: Path, seed: int, ok: bool, total_reward: float) -> None:
 def read_attempts(folder: str | Path) -> dict[int, bool]:
     """All known outcomes: seed -> success. Episode files on disk count as successes."""
     folder = Path(folder)
+    outcomes = logged_attempts(folder)
+    for p in (folder / EPISODES).glob("*.npz"):
+        try:
+            outcomes[seed_of(p)] = True
+        except ValueError:
+            continue
+    # A logged success whose file is gone (deleted by hand) must be regenerated.
+    for seed, ok in list(outcomes.items()):
+        if ok and not episode_file(folder, seed).is_file():
+            del outcomes[seed]
+    return outcomes
+
+
+def logged_attempts(folder: str | Path) -> dict[int, bool]:
+    """Outcomes written in the attempt logs only (seed -> success); partial lines are skipped."""
+    folder = Path(folder)
     outcomes: dict[int, bool] = {}
     for log in sorted((folder / ATTEMPTS).glob("*.log")):
         for line in log.read_text(encoding="ascii", errors="replace").splitlines():
@@ -142,15 +158,6 @@ def read_attempts(folder: str | Path) -> dict[int, bool]:
                 outcomes[int(parts[0])] = parts[1] == "ok"
             except ValueError:
                 continue
-    for p in (folder / EPISODES).glob("*.npz"):
-        try:
-            outcomes[seed_of(p)] = True
-        except ValueError:
-            continue
-    # A logged success whose file is gone (deleted by hand) must be regenerated.
-    for seed, ok in list(outcomes.items()):
-        if ok and not episode_file(folder, seed).is_file():
-            del outcomes[seed]
     return outcomes
 
 

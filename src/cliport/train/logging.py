@@ -39,10 +39,11 @@ class MetricLogger:
         """Drop CSV rows after ``step`` (and a torn last row): a resumed run replays those steps."""
         if not self.enabled or not self._csv_path.exists():
             return
-        lines = self._csv_path.read_text().splitlines(keepends=True)
+        with self._csv_path.open(newline="") as f:  # keep the csv module's \r\n line ends
+            lines = f.read().splitlines(keepends=True)
         keep = lines[:1]
         for line in lines[1:]:
-            parts = line.rstrip("\n").split(",")
+            parts = line.rstrip("\r\n").split(",")
             if not line.endswith("\n") or len(parts) != 3 or not parts[0].isdigit():
                 continue
             if int(parts[0]) <= step:
