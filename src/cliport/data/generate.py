@@ -142,7 +142,7 @@ def generate(cfg: DemosConfig, progress: Callable[[int, int, int], None] | None 
     cfg.validate()
     shard = Shard.parse(cfg.shard)
     folder = dataset_folder(cfg.data_dir, cfg.task, cfg.mode)
-    for sub in (folder, folder / EPISODES, folder / VIDEOS):
+    for sub in (folder, folder / EPISODES, folder / VIDEOS, folder / ATTEMPTS):
         remove_stale_temporaries(sub)
     log = folder / ATTEMPTS / f"{_writer_name(shard)}.log"
     if shard.count == 1 and cfg.save_data and not cfg.merge:
