@@ -39,6 +39,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -378,7 +379,7 @@ def disk_cases(work: Path, base: Path, refs: dict[str, dict[str, bytes]]) -> lis
                 got = tree(mnt / cmd.output)
                 rows.append(dict(
                     command=name, fault=kind, exit=rc, one_line=len(lines) == 1 and "Traceback" not in err,
-                    names_path=str(mnt) in message, partial=len(partial), rerun_ok=rc2 == 0,
+                    names_path=str(mnt) in message or f"cannot write {cmd.output}" in message, partial=len(partial), rerun_ok=rc2 == 0,
                     identical=name not in refs or got == refs[name], message=message[:150]))
                 print(f"  {name} {kind}: exit {rc}, {message[:160]} | rerun {rc2} {err2[-200:]}", flush=True)
     return rows
@@ -419,6 +420,27 @@ def concurrency_cases(work: Path, base: Path, refs: dict[str, dict[str, bytes]])
                              stderr=subprocess.PIPE, start_new_session=True)
     evals, errors = 0, []
     ckpts = root / EXP / "checkpoints"
+    reads = {"ok": 0, "failed": []}
+
+    def hammer() -> None:
+        """Select and read checkpoints as fast as possible while training writes them (in this process)."""
+        from cliport.agents.checkpoint import read_checkpoint
+        from cliport.eval.results import select_checkpoints
+
+        while train.poll() is None:
+            if not ckpts.is_dir():
+                time.sleep(0.01)
+                continue
+            for path in select_checkpoints("val_missing", ckpts, ckpts, TASK, {}) + [ckpts / "last.ckpt"]:
+                if path.exists():
+                    try:
+                        read_checkpoint(path)
+                        reads["ok"] += 1
+                    except Exception as err:  # noqa: BLE001 - every failure is reported
+                        reads["failed"].append(f"{path.name}: {err}"[:150])
+
+    reader = threading.Thread(target=hammer)
+    reader.start()
     while True:
         running = train.poll() is None
         if ckpts.is_dir() and any(p.name.startswith("steps=") for p in ckpts.iterdir()):
@@ -431,13 +453,16 @@ def concurrency_cases(work: Path, base: Path, refs: dict[str, dict[str, bytes]])
         if not running:
             break
     train.wait()
+    reader.join()
     train.stderr.close()
+    errors += reads["failed"]
     results = json.loads((root / RESULTS).read_text()) if (root / RESULTS).exists() else {}
     want = json.loads(refs["eval"][RESULTS.removeprefix(EXP + "/")]) if "eval" in refs else results
     same = results == want
     ok = train.returncode == 0 and not errors and same
     rows.append(dict(case="eval while train saves", result="ok" if ok else "FAILED",
-                     detail=f"train exit {train.returncode}, {evals} evals, errors {errors[:2]}, "
+                     detail=f"train exit {train.returncode}, {evals} evals and {reads['ok']} checkpoint "
+                            f"reads during training, errors {errors[:2]}, "
                             f"results equal reference: {same}"))
     return rows
 

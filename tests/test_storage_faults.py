@@ -185,6 +185,34 @@ def test_second_evaluation_of_one_results_file_is_refused(tmp_path):
         pass
 
 
+def test_lock_on_a_full_disk_still_locks(tmp_path, monkeypatch):
+    """Regression (campaign, eval on a full tmpfs): writing the holder's pid failed with a bare ENOSPC."""
+    def full(*_):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "pwrite", full)
+    results = tmp_path / "r-results-test.json"
+    with results_lock(results):
+        with pytest.raises(BusyError, match=r"another `cliport eval` \(pid \?\) is writing"):
+            with results_lock(results):
+                pass
+
+
+def test_lock_on_a_read_only_folder_names_the_results_file(tmp_path, monkeypatch):
+    real_open = os.open
+
+    def read_only(path, flags, *args):
+        if str(path).endswith(".lock"):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", read_only)
+    results = tmp_path / "r-results-test.json"
+    with pytest.raises(StorageError, match=f"^cannot write {results}: Read-only file system"):
+        with results_lock(results):
+            pass
+
+
 def test_lock_of_a_killed_evaluation_does_not_block_its_rerun(tmp_path):
     results = tmp_path / "r-results-test.json"
     code = (f"import os, signal; from cliport.eval.lock import results_lock\n"

@@ -38,7 +38,7 @@ def results_lock(results_file: str | Path) -> Iterator[Path]:
         except OSError as err:
             if isinstance(err, FileNotFoundError | NotADirectoryError):
                 raise
-            raise storage_error(path, err) from err
+            raise storage_error(results_file, err) from err  # name the file the user knows
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -55,8 +55,9 @@ def results_lock(results_file: str | Path) -> Iterator[Path]:
             pass
         os.close(fd)
     try:
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        with contextlib.suppress(OSError):  # the holder's pid is for the message only (a full disk: no pid)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
         yield path
     finally:
         with contextlib.suppress(OSError):
