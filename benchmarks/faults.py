@@ -379,7 +379,8 @@ def disk_cases(work: Path, base: Path, refs: dict[str, dict[str, bytes]]) -> lis
                 got = tree(mnt / cmd.output)
                 rows.append(dict(
                     command=name, fault=kind, exit=rc, one_line=len(lines) == 1 and "Traceback" not in err,
-                    names_path=str(mnt) in message or f"cannot write {cmd.output}" in message, partial=len(partial), rerun_ok=rc2 == 0,
+                    names_path=str(mnt) in message or f"cannot write {cmd.output}" in message,
+                    partial=len(partial), rerun_ok=rc2 == 0,
                     identical=name not in refs or got == refs[name], message=message[:150]))
                 print(f"  {name} {kind}: exit {rc}, {message[:160]} | rerun {rc2} {err2[-200:]}", flush=True)
     return rows
