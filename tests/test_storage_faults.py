@@ -20,7 +20,7 @@ import pytest
 import torch
 
 from cliport.agents.checkpoint import pinned, write_safetensors
-from cliport.data.atomic import (
+from cliport.atomic import (
     StorageError,
     append_line,
     remove_stale_temporaries,
@@ -62,7 +62,7 @@ def test_full_disk_atomic_write_names_the_path_and_leaves_the_old_file(tmp_path,
         f.write(b"x" * 10)
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # as a full disk does on write/flush
 
-    from cliport.data.atomic import write_atomic
+    from cliport.atomic import write_atomic
 
     with pytest.raises(StorageError) as info:
         write_atomic(target, failing)
@@ -139,7 +139,7 @@ def test_checkpoint_write_on_full_disk(tmp_path, monkeypatch):
     assert _visible(target.parent) == []
     monkeypatch.setattr("cliport.agents.checkpoint.save_file", safetensors.torch.save_file)
     write_safetensors(target, {"w": torch.ones(2)}, {"format": "x"})
-    from cliport.data.atomic import FILE_MODE
+    from cliport.atomic import FILE_MODE
 
     assert target.stat().st_mode & 0o777 == FILE_MODE  # not mkstemp's 0o600: co-workers can read it
 
@@ -225,7 +225,7 @@ def test_lock_of_a_killed_evaluation_does_not_block_its_rerun(tmp_path):
 
 def test_crash_point_kills_mid_write_and_the_rerun_cleans_up(tmp_path):
     target = tmp_path / "episodes" / "000000.npz"
-    code = ("import sys; from cliport.data.atomic import write_bytes_atomic\n"
+    code = ("import sys; from cliport.atomic import write_bytes_atomic\n"
             "write_bytes_atomic(sys.argv[1], b'x' * 1000)\n")
     env = dict(os.environ, PYTHONPATH=SRC, CLIPORT_CRASH_AT="write:1")
     proc = subprocess.run([sys.executable, "-c", code, str(target)], env=env)

@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as err:
         if debug or err.errno not in _STORAGE_ERRNOS:
             raise
-        from cliport.data.atomic import storage_error
+        from cliport.atomic import storage_error
 
         print(f"cliport {name}: error: {storage_error(err.filename or '?', err)}", file=sys.stderr)
         return 2

@@ -56,7 +56,7 @@ def to_object(cfg: DictConfig) -> Any:
 
 def save_config(cfg: DictConfig, path: str | Path) -> None:
     """Write the resolved config as YAML, atomically."""
-    from cliport.data.atomic import write_bytes_atomic
+    from cliport.atomic import write_bytes_atomic
 
     write_bytes_atomic(path, OmegaConf.to_yaml(cfg, resolve=True).encode("utf-8"))
 

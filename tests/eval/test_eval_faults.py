@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from cliport.data.atomic import StorageError
+from cliport.atomic import StorageError
 from cliport.eval import runner
 from cliport.eval.config import EvalConfig
 from cliport.eval.lock import BusyError, results_lock

@@ -68,7 +68,7 @@ def write_safetensors(path: str | Path, tensors: dict[str, torch.Tensor], metada
     The temporary is ``.tmp-<name>.<random>`` (never matched by checkpoint selection, removed by the
     trainer's start-up); a full disk or read-only folder raises a ``StorageError`` naming ``path``.
     """
-    from cliport.data.atomic import FILE_MODE, TMP_PREFIX, storage_error
+    from cliport.atomic import FILE_MODE, TMP_PREFIX, storage_error
     from cliport.faultpoints import crash_point
 
     path = Path(path)

@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from cliport.data.atomic import storage_error
+from cliport.atomic import storage_error
 from cliport.errors import CliportError
 
 

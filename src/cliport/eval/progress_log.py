@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cliport.data.atomic import append_line, write_bytes_atomic
+from cliport.atomic import append_line, write_bytes_atomic
 
 
 class EpisodeLog:

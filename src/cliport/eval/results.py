@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from cliport.data.atomic import write_bytes_atomic
+from cliport.atomic import write_bytes_atomic
 from cliport.errors import CliportError
 from cliport.eval.stats import summarise
 

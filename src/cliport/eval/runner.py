@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cliport.data.atomic import remove_stale_temporaries
+from cliport.atomic import remove_stale_temporaries
 from cliport.errors import CliportError
 from cliport.eval.config import EvalConfig, resolve_paths, validate
 from cliport.eval.lock import results_lock

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from cliport.data.atomic import write_bytes_atomic
+from cliport.atomic import write_bytes_atomic
 from cliport.errors import ConfigError
 
 

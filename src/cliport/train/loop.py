@@ -19,7 +19,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from cliport.data.atomic import remove_stale_temporaries
+from cliport.atomic import remove_stale_temporaries
 from cliport.train.logging import MetricLogger, nats_postfix
 from cliport.train.state import load_training_checkpoint, save_training_checkpoint
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import torch
 from omegaconf import OmegaConf
 
+from cliport.atomic import remove_stale_temporaries
 from cliport.config import save_config
-from cliport.data.atomic import remove_stale_temporaries
 from cliport.errors import ConfigError
 from cliport.train.config import TrainConfig, data_dir, train_dir, val_interval, validate
 from cliport.train.loop import LoopResult, LoopSettings, fit
