@@ -81,3 +81,12 @@ def test_full_disk_at_the_first_write_then_rerun(eval_setup, fake_rollouts, monk
     runner.evaluate(_cfg(root, data))
     assert len(fake_rollouts) == 1 + 3  # the unlogged episode is run again
     assert len(json.loads(_results(ckpts).read_text())["last.ckpt"]["episodes"]) == 3
+
+
+def test_missing_model_folder_is_reported_and_not_created(eval_setup, fake_rollouts):
+    root, data, ckpts = eval_setup
+    cfg = _cfg(root, data)
+    cfg.train_demos = 7  # no such experiment
+    with pytest.raises(runner.EvalError, match=r"no checkpoint folder .*-n7-train/checkpoints; train first"):
+        runner.evaluate(cfg)
+    assert not (root / "exps" / "block-insertion-transporter-n7-train").exists()
