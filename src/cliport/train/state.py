@@ -16,7 +16,7 @@ from safetensors import safe_open
 from safetensors.torch import load_file
 
 from cliport.agents.checkpoint import TRAIN_STATE_PREFIX as PREFIX
-from cliport.agents.checkpoint import write_safetensors
+from cliport.agents.checkpoint import pinned, write_safetensors
 from cliport.errors import CliportError
 
 
@@ -75,9 +75,10 @@ def load_training_checkpoint(
 ) -> tuple[dict[str, torch.Tensor], int, dict[str, str]]:
     """Read (model state, step, header) and restore the optimisers in place."""
     try:
-        with safe_open(str(path), framework="pt") as f:
-            header = dict(f.metadata() or {})
-        tensors = load_file(str(path))
+        with pinned(path) as name:
+            with safe_open(name, framework="pt") as f:
+                header = dict(f.metadata() or {})
+            tensors = load_file(name)
     except Exception as err:  # noqa: BLE001 - any read failure is reported with the path
         raise TrainStateError(f"cannot resume from {path}: {err}") from None
     if "train_step" not in header:
