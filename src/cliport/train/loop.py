@@ -100,7 +100,7 @@ def fit(
     last = checkpoint_dir / "last.ckpt"
     step = 0
     if settings.resume and last.exists():
-        state, step, _ = load_training_checkpoint(last, optimizers)
+        state, step, _ = load_training_checkpoint(last, optimizers, checkpoint_metadata())
         policy.load_state_dict(state, strict=True)
         result.resumed_from = last
     result.start_step = step

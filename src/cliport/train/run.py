@@ -101,8 +101,11 @@ def _train_here(cfg: TrainConfig, stop_after: int | None) -> LoopResult:
     torch.manual_seed(t.seed)
     out = train_dir(cfg)
     device = _device(cfg)
+    from cliport.agents.registry import agent_spec
+
+    # The datasets first: a missing or short dataset is reported before the networks are built.
+    train_ds, val_ds = _datasets(cfg, with_goal=agent_spec(t.agent).uses_goal_image)
     policy = build_policy(cfg, device)
-    train_ds, val_ds = _datasets(cfg, with_goal=policy.spec.uses_goal_image)
     if rank == 0:
         resolved = OmegaConf.structured(cfg)
         save_config(resolved, out / ".hydra" / "config.yaml")
