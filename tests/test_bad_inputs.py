@@ -45,7 +45,6 @@ START_OVER = "pass another train.train_dir, or train.load_from_last_ckpt=false t
 #: (case, argv, the exact error line); ``{root}`` is the test's working folder. None = any one line.
 CASES = [
     ("unknown command", ["frobnicate"], "cliport: unknown command 'frobnicate'"),
-    ("unknown key", ["train", "train.nope=1"], None),
     ("unknown mode", ["demos", "task=block-insertion", "mode=bogus", "n=1"],
      "cliport demos: error: mode must be train, val or test, got 'bogus'"),
     ("n < 1", ["demos", "task=block-insertion", "n=0"],
@@ -69,7 +68,24 @@ CASES = [
     ("results file misnamed / not JSON", ["results", "res.json"],
      "cliport results: error: res.json is not named like '<task>-<agent>-n<N>-results-<mode>.json'"),
     ("missing results file", ["results", "nothere/results.json"], None),
-    ("unknown eval task", ["eval", "eval_task=nope", "agent=transporter"], None),
+    ("unknown eval task", ["eval", "eval_task=nope", "agent=transporter"],
+     "cliport eval: error: unknown task or group 'nope'; `cliport tasks` lists the tasks, multi-task groups "
+     "are named multi-* (cliport.tasks.groups)"),
+    ("unknown group (misspelt)", ["train", "train.task=multi-languag-conditioned", "train.agent=cliport"],
+     "cliport train: error: unknown task or group 'multi-languag-conditioned'; did you mean "
+     "multi-language-conditioned or multi-demo-conditioned? `cliport tasks` lists the tasks, multi-task "
+     "groups are named multi-* (cliport.tasks.groups)"),
+    ("unknown agent", ["train", "train.task=block-insertion", "train.agent=bogus"],
+     "cliport train: error: unknown agent 'bogus'; known agents: "
+     "cliport, two_stream_clip_lingunet_lat_transporter, two_stream_clip_unet_lat_transporter, "
+     "two_stream_clip_lingunet_transporter, two_stream_clip_unet_transporter, "
+     "two_stream_clip_woskip_transporter, two_stream_full_rn50_bert_lingunet_lat_transporter, "
+     "two_stream_full_rn50_bert_unet_transporter, two_stream_full_rn50_bert_lingunet_transporter, "
+     "two_stream_full_untrained_rn50_bert_lingunet_transporter, transporter, clip_unet_transporter, "
+     "clip_lingunet_transporter, transporter_lang, image_goal_transporter, "
+     "two_stream_clip_film_lingunet_lat_transporter"),
+    ("unknown key", ["train", "train.nope=1"],
+     "cliport train: error: unknown key 'train.nope' (Key 'nope' not in 'TrainSection')"),
     # --- datasets and episodes
     ("train n_demos beyond the dataset", ["train", *TI, "train.n_demos=5", "train.data_dir=good"],
      "cliport train: error: good/block-insertion-train holds 2 episodes but n_demos=5 were asked for; "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import struct
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -68,11 +69,36 @@ def write_safetensors(path: str | Path, tensors: dict[str, torch.Tensor], metada
     os.close(fd)
     try:
         save_file(tensors, tmp, metadata=metadata)
+        _canonical_header(Path(tmp))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _canonical_header(path: Path) -> None:
+    """Rewrite a safetensors header with its metadata in sorted key order, so the file's bytes depend only
+    on its content: the writer serialises the metadata from a hash map, in an order that changes from one
+    call to the next (the same checkpoint saved twice differed in its first bytes).
+
+    The header is ``u64 length + JSON`` padded with spaces; reordering keeps the JSON's length, so it is
+    rewritten in place (a longer one, never expected, makes the file be copied behind a new header).
+    """
+    with path.open("r+b") as f:
+        (size,) = struct.unpack("<Q", f.read(8))
+        raw = f.read(size)
+        header = json.loads(raw)
+        if "__metadata__" in header:
+            header["__metadata__"] = dict(sorted(header["__metadata__"].items()))
+        text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        if len(text) <= size:
+            f.seek(8)
+            f.write(text + b" " * (size - len(text)))
+            return
+        data = f.read()
+    padded = text + b" " * (-len(text) % 8)
+    path.write_bytes(struct.pack("<Q", len(padded)) + padded + data)
 
 
 def read_checkpoint(path: str | Path) -> tuple[AgentConfig, dict[str, torch.Tensor], dict[str, str]]:
