@@ -67,7 +67,12 @@ CASES = [
      "`cliport demos`)"),
     ("results file misnamed / not JSON", ["results", "res.json"],
      "cliport results: error: res.json is not named like '<task>-<agent>-n<N>-results-<mode>.json'"),
-    ("missing results file", ["results", "nothere/results.json"], None),
+    ("results file not JSON", ["results", "block-insertion-transporter-n2-results-test.json"],
+     "cliport results: error: results file block-insertion-transporter-n2-results-test.json is not valid "
+     "JSON (Expecting value: line 1 column 1 (char 0)); delete it and rerun the `cliport eval` command "
+     "that wrote it"),
+    ("missing results file", ["results", "nothere/results.json"],
+     "cliport results: error: no such results file or folder: nothere/results.json"),
     ("unknown eval task", ["eval", "eval_task=nope", "agent=transporter"],
      "cliport eval: error: unknown task or group 'nope'; `cliport tasks` lists the tasks, multi-task groups "
      "are named multi-* (cliport.tasks.groups)"),
@@ -201,6 +206,7 @@ def workdir(tmp_path, monkeypatch) -> Path:
     folder = make_folder(tmp_path / "bad", "block-insertion", "train", [1])
     (folder / "dataset.json").write_text("{not json")
     (tmp_path / "res.json").write_text("nope")
+    (tmp_path / "block-insertion-transporter-n2-results-test.json").write_text("nope")
     _dataset(tmp_path, "good")
     trunc = episode_file(_dataset(tmp_path, "trunc", seeds=(0,)), 0)
     trunc.write_bytes(trunc.read_bytes()[:1000])
