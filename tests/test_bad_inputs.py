@@ -321,3 +321,27 @@ def test_lock_left_by_a_killed_run_is_taken_over(tmp_path):
         with exclusive_writer(folder, "shard-0-of-2", cleanup=lambda: pytest.fail("cleanup while busy")):
             pass  # another shard may write beside it, but must not clean up
     assert sorted(p.name for p in folder.iterdir()) == []  # locks and the stale temporary are gone
+
+
+def test_vit_torchscript_archive_is_named_before_its_checksum(tmp_path):
+    """OpenAI's ViT-B-32.pt is a TorchScript archive: recognised by its code (read as text, never run)."""
+    from cliport.models.clip.weights import ClipWeightsError, read_state_dict
+
+    class VisionTransformer(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv1 = torch.nn.Conv2d(3, 4, 32, 32, bias=False)
+
+        def forward(self, x):
+            return self.conv1(x)
+
+    path = tmp_path / "ViT-B-32.pt"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.jit.save(torch.jit.trace(VisionTransformer(), torch.zeros(1, 3, 32, 32)), str(path))
+    with pytest.raises(ClipWeightsError) as info:
+        read_state_dict(path)
+    assert str(info.value) == (
+        f"CLIP weights {str(path)!r} are a ViT CLIP, not the RN50 (ResNet-50) CLIP that CLIPort uses; get "
+        "RN50.pt with `cliport download-clip`"
+    )

@@ -42,19 +42,36 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_second_run_on_the_same_folder_refuses_and_the_first_finishes(tmp_path):
+def _wait_for_lock(folder: Path, proc: subprocess.Popen) -> None:
+    lock = folder / ".lock-main"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        if lock.exists() and lock.read_text() == f"{proc.pid}\n":
+            return
+        time.sleep(0.01)
+    raise AssertionError("the first run never took its lock")
+
+
+def test_second_run_on_the_same_folder_refuses(tmp_path):
     folder = tmp_path / "standin-train"
-    first = _spawn(tmp_path, 6, 0.05)
-    _wait_for_first_attempt(folder, first)
-    second = _spawn(tmp_path, 6, 0.0)
-    _, err = second.communicate(timeout=120)
-    assert second.returncode == 2
-    assert err.strip() == (
-        f"cliport demos: error: {folder} is being written by another cliport demos run (process {first.pid}, "
-        "lock .lock-main); wait for it to finish, or pass another data_dir= or shard="
-    )
-    _, err = first.communicate(timeout=180)
-    assert first.returncode == 0, err
+    first = _spawn(tmp_path, 6, 30.0)  # 30 s per step: still running whatever the machine's load
+    try:
+        _wait_for_lock(folder, first)
+        second = _spawn(tmp_path, 6, 0.0)
+        _, err = second.communicate(timeout=120)
+        assert second.returncode == 2
+        assert err.strip() == (
+            f"cliport demos: error: {folder} is being written by another cliport demos run (process "
+            f"{first.pid}, lock .lock-main); wait for it to finish, or pass another data_dir= or shard="
+        )
+        assert not (folder / "attempts").exists()  # the refused run wrote nothing
+    finally:
+        first.kill()
+        first.communicate()
+    rerun = _spawn(tmp_path, 6, 0.0)  # the first run's lock died with it
+    _, err = rerun.communicate(timeout=180)
+    assert rerun.returncode == 0, err
     reference = generate(DemosConfig(data_dir=str(tmp_path / "ref"), task="standin", n=6, runner=RUNNER,
                                      progress=False))
     assert _files(folder) == _files(reference.folder)  # complete, and no lock file left behind
@@ -90,3 +107,21 @@ def test_two_shards_write_side_by_side(tmp_path):
     assert {k: v for k, v in _files(folder).items() if k.startswith("episodes/")} == {
         k: v for k, v in _files(whole.folder).items() if k.startswith("episodes/")}
     assert not list(folder.glob(".lock*"))
+
+
+def test_damaged_episode_message_says_what_fixes_it(tmp_path):
+    """The corpus's advice for a bad episode file ("delete it and rerun ...") does regenerate it."""
+    import pytest
+
+    from cliport.data.episode import EpisodeFileError
+
+    cfg = DemosConfig(data_dir=str(tmp_path), task="standin", n=4, runner=RUNNER, progress=False)
+    folder = generate(cfg).folder
+    before = _files(folder)
+    victim = folder / read_meta(folder).episodes[1].file
+    victim.write_bytes(victim.read_bytes()[:500])  # damaged on disk after the run
+    with pytest.raises(EpisodeFileError, match="delete it and rerun the `cliport demos` command"):
+        generate(cfg)  # the rerun re-indexes and refuses the damaged file, naming it
+    victim.unlink()
+    again = generate(cfg)
+    assert again.attempts == 1 and _files(folder) == before
