@@ -26,10 +26,11 @@ from cliport.data.store import (
 )
 
 
-def _episode_summary(path: Path, task: str, mode: str) -> tuple[int, float]:
+def _episode_summary(path: Path, task: str | None = None, mode: str | None = None) -> tuple[int, float]:
     """(n_actions, total_reward) from the small ``meta`` member only (the maps are not decompressed).
 
-    An episode of another task or mode (a file copied into the wrong folder) is refused.
+    Given ``task`` and ``mode``, an episode of another task or mode (a file copied into the wrong
+    folder) is refused.
     """
     try:
         with np.load(path, allow_pickle=False) as z:
@@ -39,7 +40,8 @@ def _episode_summary(path: Path, task: str, mode: str) -> tuple[int, float]:
         raise EpisodeFileError(
             f"episode file {path} is corrupt or truncated ({type(err).__name__}: {err}); {REGENERATE}"
         ) from err
-    check_episode_origin(path, str(meta.get("task", "")), str(meta.get("mode", "")), task, mode)
+    if task is not None and mode is not None:
+        check_episode_origin(path, str(meta.get("task", "")), str(meta.get("mode", "")), task, mode)
     return summary
 
 

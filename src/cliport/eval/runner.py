@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cliport.atomic import remove_stale_temporaries
 from cliport.errors import CliportError
-from cliport.eval.config import EvalConfig, resolve_paths, validate
+from cliport.eval.config import EvalConfig, EvalPaths, resolve_paths, validate
+from cliport.eval.lock import results_lock
 from cliport.eval.progress_log import EpisodeLog
 from cliport.eval.results import (
     checkpoint_entry,
@@ -152,9 +154,22 @@ def evaluate(
     results_file = paths.results_path / results_filename(
         cfg.eval_task, cfg.agent, cfg.n_demos, cfg.mode, paths.model_path
     )
-    existing = load_results(results_file)
-    if not paths.model_path.is_dir():
+    if not paths.model_path.is_dir():  # before the lock, which creates the results folder
         raise EvalError(f"no checkpoint folder {paths.model_path}; train first (cliport train ...)")
+    with results_lock(results_file):  # a second eval on the same results file is refused, not mixed
+        remove_stale_temporaries(results_file.parent, results_file.name + ".*")  # left by a kill
+        return _evaluate_locked(cfg, paths, seeds, results_file, on_episode, on_frames)
+
+
+def _evaluate_locked(
+    cfg: EvalConfig,
+    paths: EvalPaths,
+    seeds: list[int],
+    results_file: Path,
+    on_episode: Callable[[Job, float, float], None] | None,
+    on_frames: Callable[[Job, EpisodeOutcome], None] | None,
+) -> dict[str, dict]:
+    existing = load_results(results_file)
     checkpoints = select_checkpoints(cfg.checkpoint_type, paths.model_path, paths.results_path,
                                      cfg.model_task or cfg.eval_task, existing, cfg.update_results)
     log = EpisodeLog(results_file.with_name(results_file.name + ".partial.jsonl"))
@@ -184,6 +199,8 @@ def evaluate(
             existing[ckpt.name] = entry
             write_results(results_file, existing)
         log.forget(ckpt.name)
+    for name in existing:  # a kill between the results write and the forget above left these lines
+        log.forget(name)
     return produced
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 from omegaconf import OmegaConf
 
+from cliport.atomic import remove_stale_temporaries
 from cliport.config import save_config
 from cliport.errors import ConfigError
 from cliport.train.config import TrainConfig, data_dir, train_dir, val_interval, validate
@@ -120,6 +121,8 @@ def _train_here(cfg: TrainConfig, stop_after: int | None) -> LoopResult:
     train_ds, val_ds = _datasets(cfg, with_goal=agent_spec(t.agent).uses_goal_image)
     policy = build_policy(cfg, device)
     if rank == 0:
+        for folder in (out, out / ".hydra"):  # config/metrics temporaries of a killed run
+            remove_stale_temporaries(folder)
         resolved = OmegaConf.structured(cfg)
         save_config(resolved, out / ".hydra" / "config.yaml")
         save_config(resolved, out / "config.yaml")

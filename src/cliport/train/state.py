@@ -16,7 +16,7 @@ from safetensors import safe_open
 from safetensors.torch import load_file
 
 from cliport.agents.checkpoint import TRAIN_STATE_PREFIX as PREFIX
-from cliport.agents.checkpoint import write_safetensors
+from cliport.agents.checkpoint import pinned, write_safetensors
 from cliport.errors import CliportError
 
 
@@ -116,9 +116,10 @@ def load_training_checkpoint(
     With ``expected`` (this run's header), a file of a newer format or another agent config is refused.
     """
     try:
-        with safe_open(str(path), framework="pt") as f:
-            header = dict(f.metadata() or {})
-        tensors = load_file(str(path))
+        with pinned(path) as name:
+            with safe_open(name, framework="pt") as f:
+                header = dict(f.metadata() or {})
+            tensors = load_file(name)
     except Exception as err:  # noqa: BLE001 - any read failure is reported with the path
         raise TrainStateError(f"cannot resume from {path}: {err}; {START_OVER}") from None
     if expected is not None:
