@@ -164,10 +164,16 @@ def read_checkpoint(path: str | Path) -> tuple[AgentConfig, dict[str, torch.Tens
         raise CheckpointError(
             f"checkpoint {path} is not a cliport agent checkpoint (no '{FORMAT_NAME}' header)"
         )
-    version = int(metadata.get("format_version", "0"))
+    try:
+        version = int(metadata.get("format_version", "0"))
+    except ValueError:
+        raise CheckpointError(
+            f"checkpoint {path} has a bad format_version {metadata.get('format_version')!r} in its header"
+        ) from None
     if version > FORMAT_VERSION:
         raise CheckpointError(
-            f"checkpoint {path} has format version {version}; this cliport reads up to {FORMAT_VERSION}"
+            f"checkpoint {path} has format version {version}; this cliport reads up to {FORMAT_VERSION}: "
+            "upgrade cliport (pip install -U cliport) to read it"
         )
     try:
         config = AgentConfig.from_dict(json.loads(metadata["config"]))

@@ -24,6 +24,7 @@ from cliport.data.atomic import remove_stale_temporaries
 from cliport.data.config import DemosConfig
 from cliport.data.episode import save_episode
 from cliport.data.index import _episode_summary, build_index
+from cliport.data.lock import exclusive_writer
 from cliport.data.rollout import RunResult
 from cliport.data.schedule import Outcomes, Shard, schedule
 from cliport.data.store import (
@@ -142,8 +143,24 @@ def generate(cfg: DemosConfig, progress: Callable[[int, int, int], None] | None 
     cfg.validate()
     shard = Shard.parse(cfg.shard)
     folder = dataset_folder(cfg.data_dir, cfg.task, cfg.mode)
-    for sub in (folder, folder / EPISODES, folder / VIDEOS, folder / ATTEMPTS):
-        remove_stale_temporaries(sub)
+    if not cfg.merge:
+        load_factory(cfg.runner)
+        check_runner(cfg)
+    if not cfg.save_data:  # a dry run writes nothing, so it needs no lock
+        return _generate(cfg, shard, folder, progress)
+    writer = "main" if cfg.merge else _writer_name(shard)
+
+    def cleanup() -> None:
+        for sub in (folder, folder / EPISODES, folder / VIDEOS, folder / ATTEMPTS):
+            remove_stale_temporaries(sub)
+
+    with exclusive_writer(folder, writer, cleanup):
+        return _generate(cfg, shard, folder, progress)
+
+
+def _generate(
+    cfg: DemosConfig, shard: Shard, folder: Path, progress: Callable[[int, int, int], None] | None
+) -> GenerateReport:
     log = folder / ATTEMPTS / f"{_writer_name(shard)}.log"
     if shard.count == 1 and cfg.save_data and not cfg.merge:
         _log_unlogged_episodes(folder, log)
@@ -155,8 +172,6 @@ def generate(cfg: DemosConfig, progress: Callable[[int, int, int], None] | None 
         sel = build_index(folder, cfg.task, cfg.mode, cfg.n, outcomes)
         return GenerateReport(folder, 0, 0, time.perf_counter() - start, True, sel)
 
-    load_factory(cfg.runner)
-    check_runner(cfg)
     own = schedule(cfg.mode, shard)
     in_flight: dict[cf.Future, int] = {}
     exhausted = False

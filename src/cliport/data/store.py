@@ -38,6 +38,11 @@ def dataset_folder(data_dir: str | Path, task: str, mode: str) -> Path:
     return Path(data_dir) / f"{task}-{mode}"
 
 
+def more_demos_hint(folder: str | Path, task: str, mode: str, n: int) -> str:
+    """What to run to have ``n`` episodes in ``folder`` (a ``{task}-{mode}`` dataset folder)."""
+    return f"generate them with `cliport demos task={task} mode={mode} n={n} data_dir={Path(folder).parent}`"
+
+
 def episode_file(folder: str | Path, seed: int) -> Path:
     return Path(folder) / EPISODES / f"{int(seed):06d}.npz"
 

@@ -43,6 +43,10 @@ def jsonable(obj: Any) -> Any:
     return obj
 
 
+#: What to do about a damaged results file (``cliport eval`` reads it before adding to it).
+_REWRITE = "delete it and rerun the `cliport eval` command that wrote it"
+
+
 def load_results(path: str | Path) -> dict[str, dict]:
     """Existing results (empty if the file does not exist); a clear error if it is not valid JSON."""
     path = Path(path)
@@ -51,9 +55,11 @@ def load_results(path: str | Path) -> dict[str, dict]:
     try:
         data = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ResultsError(f"results file {path} is not valid JSON ({err})") from None
+        raise ResultsError(f"results file {path} is not valid JSON ({err}); {_REWRITE}") from None
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        raise ResultsError(f"results file {path} does not hold {{checkpoint: {{episodes, mean_reward}}}}")
+        raise ResultsError(
+            f"results file {path} does not hold {{checkpoint: {{episodes, mean_reward}}}}; {_REWRITE}"
+        )
     return data
 
 

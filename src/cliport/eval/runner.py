@@ -46,7 +46,7 @@ class Job:
 
 def episode_seeds(cfg: EvalConfig) -> list[int]:
     """Seeds of the first ``n_demos`` stored episodes of ``{eval_task}-{mode}`` (index order)."""
-    from cliport.data.store import read_meta
+    from cliport.data.store import more_demos_hint, read_meta
 
     folder = resolve_paths(cfg).data_path
     if not folder.exists():
@@ -56,7 +56,8 @@ def episode_seeds(cfg: EvalConfig) -> list[int]:
         )
     seeds = read_meta(folder).seeds
     if len(seeds) < cfg.n_demos:
-        raise EvalError(f"{folder} holds {len(seeds)} episodes but n_demos={cfg.n_demos} were asked for")
+        raise EvalError(f"{folder} holds {len(seeds)} episodes but n_demos={cfg.n_demos} were asked for; "
+                        f"{more_demos_hint(folder, cfg.eval_task, cfg.mode, cfg.n_demos)}, or ask for fewer")
     return seeds[: cfg.n_demos]
 
 
@@ -213,4 +214,5 @@ def _check_agent(checkpoint: Path, agent: str) -> None:
     except Exception as err:  # noqa: BLE001 - reported with the path
         raise EvalError(f"checkpoint {checkpoint} is not readable: {err}") from None
     if stored != agent:
-        raise EvalError(f"checkpoint {checkpoint} belongs to agent {stored!r}, not agent={agent!r}")
+        raise EvalError(f"checkpoint {checkpoint} belongs to agent {stored!r}, not agent={agent!r}; "
+                        f"pass agent={stored}, or point exp_folder= at agent {agent}'s checkpoints")

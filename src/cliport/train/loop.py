@@ -103,7 +103,7 @@ def fit(
     if rank == 0:  # checkpoint temporaries of a killed run (only ours: evaluations write here too)
         remove_stale_temporaries(checkpoint_dir, "*.ckpt.*")
     if settings.resume and last.exists():
-        state, step, _ = load_training_checkpoint(last, optimizers)
+        state, step, _ = load_training_checkpoint(last, optimizers, checkpoint_metadata())
         policy.load_state_dict(state, strict=True)
         result.resumed_from = last
     if logger is not None:
