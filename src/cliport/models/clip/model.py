@@ -132,7 +132,9 @@ class CLIP(nn.Module):
         """
         if ids.ndim != 2 or ids.shape[1] != self.context_length:
             raise ValueError(f"expected token ids (B, {self.context_length}), got shape {tuple(ids.shape)}")
-        x = self.token_embedding(ids).to(self.dtype)  # (B, L, W)
+        # bf16 weights run under bf16 autocast (ClipEncoder), whose residual stream stays fp32
+        residual = torch.float32 if self.dtype == torch.bfloat16 else self.dtype
+        x = self.token_embedding(ids).to(residual)  # (B, L, W)
         x = x + self.positional_embedding.to(x.dtype)  # (B, L, W)
         x = self.transformer(x, causal_mask(ids.shape[1], x.device, x.dtype))  # (B, L, W)
         x = self.ln_final(x)  # (B, L, W)
