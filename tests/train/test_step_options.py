@@ -90,3 +90,27 @@ def test_reused_memory_is_not_faulted_in_again():
     pages = 4 * 140e6 / 4096  # four iterations of 140 MB
     assert faults["plain"] > 0.9 * pages  # glibc mmaps fresh blocks: every page faults again
     assert faults["tuned"] < 0.1 * pages, faults  # the freed blocks are reused
+
+
+def test_resumed_moments_take_the_channels_last_layout_of_their_parameters():
+    """A checkpoint stores Adam's moments contiguously; the fused kernel needs the parameter's layout."""
+    import torch
+
+    from cliport.agents.step import match_state_layout
+
+    def run(resume: bool) -> torch.Tensor:
+        torch.manual_seed(0)
+        w = torch.nn.Parameter(torch.randn(4, 3, 5, 5).contiguous(memory_format=torch.channels_last))
+        opt = torch.optim.Adam([w], lr=0.1, fused=True)
+        for step in range(3):
+            w.grad = torch.randn(4, 3, 5, 5).contiguous(memory_format=torch.channels_last)
+            opt.step()
+            if resume and step == 0:  # what a save + load gives back
+                saved = opt.state_dict()
+                saved["state"][0] = {k: v.contiguous() for k, v in saved["state"][0].items()}
+                opt.load_state_dict(saved)
+                match_state_layout({"o": opt})
+                assert opt.state[w]["exp_avg"].stride() == w.stride()
+        return w.detach().clone()
+
+    assert torch.equal(run(resume=True), run(resume=False))

@@ -44,6 +44,22 @@ def make_optimizers(
     return out
 
 
+def match_state_layout(optimizers: Mapping[str, torch.optim.Optimizer]) -> None:
+    """Give every per-parameter optimiser state tensor its parameter's memory layout (in place).
+
+    A checkpoint stores the moments contiguously; the parameters may be channels_last. The fused Adam
+    kernel walks parameter, gradient and moments as flat memory, so they must share one layout (the
+    multi-tensor Adam copes with any strides; the fused one silently mixes up elements).
+    """
+    for opt in optimizers.values():
+        for group in opt.param_groups:
+            for p in group["params"]:
+                state = opt.state.get(p, {})
+                for key, value in state.items():
+                    if torch.is_tensor(value) and value.shape == p.shape and value.stride() != p.stride():
+                        state[key] = torch.empty_like(p, dtype=value.dtype).copy_(value)
+
+
 @contextmanager
 def optimizer_in_backward(optimizers: Mapping[str, torch.optim.Optimizer]) -> Iterator[None]:
     """Within the block, a backward pass applies each parameter's Adam update as soon as its gradient is

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from cliport.agents.step import make_optimizers as step_optimizers
-from cliport.agents.step import train_step
+from cliport.agents.step import match_state_layout, train_step
 from cliport.train.logging import MetricLogger, nats_postfix
 from cliport.train.state import load_training_checkpoint, save_training_checkpoint
 
@@ -112,6 +112,7 @@ def fit(
     if settings.resume and last.exists():
         state, step, _ = load_training_checkpoint(last, optimizers)
         policy.load_state_dict(state, strict=True)
+        match_state_layout(optimizers)  # stored contiguous; channels_last parameters (fused Adam)
         result.resumed_from = last
     result.start_step = step
     model: nn.Module = policy
