@@ -10,7 +10,7 @@ ONE frozen encoder set shared by every stream (never a sub-module: not in ``stat
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -177,14 +177,30 @@ class Policy(nn.Module):
             )
         return loss, info
 
+    def loss_parts(self, batch: Mapping[str, Any]) -> dict[str, Callable[[], Tensor]]:
+        """The pick and the place loss of a batch as two separate computations (inputs, labels and text
+        prepared once), so that a step can keep only one module's graph alive at a time."""
+        image = self._image(batch)
+        b = image.shape[0]
+        pick_idx, place_idx = self._labels(batch, b)
+        text = self.encode_text(batch.get("instruction"), b)
+        goal = self._goal(batch)
+        p0 = torch.as_tensor(batch["p0"]).to(self.device).long()
+
+        def pick() -> Tensor:
+            return one_hot_cross_entropy(self.pick_logits(image, text, goal), pick_idx).mean()
+
+        def place() -> Tensor:
+            return one_hot_cross_entropy(self.place_logits(image, p0, text, goal), place_idx).mean()
+
+        return {"pick": pick, "place": place}
+
     def train_step(
         self, batch: Mapping[str, Any], optimizers: Mapping[str, torch.optim.Optimizer],
         autocast: Any = None, optimizer_in_backward: bool = False,
     ) -> dict[str, Tensor]:
-        """One training step on a batch, exactly as the training loop runs it (cliport.agents.step):
-        summed pick + place loss, one backward, both optimisers. The original's sequential order (pick
-        loss, backward, pick update, then place) gives the same gradients: the parameter sets are
-        disjoint."""
+        """One training step on a batch, exactly as the training loop runs it (cliport.agents.step): the
+        original's order, pick loss -> backward -> pick update, then the same for place."""
         self.train()
         loss, info = train_step(self, batch, optimizers, autocast=autocast, in_backward=optimizer_in_backward)
         return {"loss": loss, "pick_loss": info["pick_loss"], "place_loss": info["place_loss"]}

@@ -1,10 +1,10 @@
 """One training step of a policy, shared by ``Policy.train_step``, the training loop and the benchmarks.
 
 Why this exists: the step is where a run spends its compute and memory, and the benchmark must time
-exactly what training does. The step is: the summed pick + place loss of the batch (one forward, frozen
-encoder features computed once per input), one backward, both Adam updates. The original ran pick and
-place one after the other with one backward each; the parameter sets are disjoint, so the gradients and
-updates are the same (tested), and one backward is what the loop always did.
+exactly what training does. The step is the original's: pick loss -> backward -> pick Adam update,
+then place loss -> backward -> place update (inputs, labels and text prepared once; frozen-encoder
+features once per input), so only one module's graph is alive at a time. With DistributedDataParallel
+it is one backward of the summed loss (the parameter sets are disjoint: the same gradients, tested).
 
 Options (all give the same numbers; tests/agents/test_same_numbers.py):
 
@@ -93,22 +93,45 @@ def train_step(
     autocast: Any = None,
     in_backward: bool = False,
 ) -> tuple[Tensor, dict[str, Tensor]]:
-    """Forward (under ``autocast`` if given) -> one backward -> every optimiser's update. ``model`` is the
-    policy or its DistributedDataParallel wrapper; returns the (detached) loss and the info dict."""
+    """One step; ``model`` is the policy or its DistributedDataParallel wrapper. Returns the (detached)
+    loss and the info dict with ``pick_loss`` / ``place_loss``.
+
+    A policy with ``loss_parts`` (single process) runs the original's order, one module at a time: pick
+    loss -> backward -> pick update, then place, so only one module's graph is alive (peak memory = the
+    larger module's activations, not their sum). Otherwise (DDP, other modules): the summed loss, one
+    backward (DDP expects one backward per forward), every optimiser. Both give the same gradients."""
     for opt in optimizers.values():
         opt.zero_grad(set_to_none=True)
     policy = getattr(model, "module", model)
+    precision = autocast if autocast is not None else ExitStack()
     with ExitStack() as stack:
         cache = getattr(policy, "frozen_feature_cache", None)
         if cache is not None:
             stack.enter_context(cache())  # features reused by a checkpointed stream's recompute
-        with autocast if autocast is not None else ExitStack():
+        if model is policy and hasattr(policy, "loss_parts"):
+            with precision:
+                parts = policy.loss_parts(batch)
+            losses = {}
+            for name, compute in parts.items():
+                with precision:
+                    loss = compute()
+                _backward_and_update(loss, {name: optimizers[name]}, in_backward)
+                losses[f"{name}_loss"] = loss.detach()
+            total = sum(losses.values())
+            return total, {"loss": total, **losses}
+        with precision:
             loss, info = model(batch)
-        if in_backward:
-            with optimizer_in_backward(optimizers):
-                loss.backward()
-        else:
-            loss.backward()
-            for opt in optimizers.values():
-                opt.step()
+        _backward_and_update(loss, optimizers, in_backward)
     return loss.detach(), info
+
+
+def _backward_and_update(
+    loss: Tensor, optimizers: Mapping[str, torch.optim.Optimizer], in_backward: bool
+) -> None:
+    if in_backward:
+        with optimizer_in_backward(optimizers):
+            loss.backward()
+    else:
+        loss.backward()
+        for opt in optimizers.values():
+            opt.step()
