@@ -88,8 +88,8 @@ def test_reused_memory_is_not_faulted_in_again():
         out = subprocess.run(cmd, capture_output=True, text=True, check=True)
         faults[mode] = int(out.stdout.split()[-1])
     pages = 4 * 140e6 / 4096  # four iterations of 140 MB
-    assert faults["plain"] > 0.9 * pages  # glibc mmaps fresh blocks: every page faults again
-    assert faults["tuned"] < 0.1 * pages, faults  # the freed blocks are reused
+    assert faults["plain"] > 0.5 * pages, faults  # glibc mmaps fresh blocks: their pages fault again
+    assert faults["tuned"] < 0.25 * faults["plain"], faults  # the freed blocks are reused
 
 
 def test_resumed_moments_take_the_channels_last_layout_of_their_parameters():
@@ -114,3 +114,10 @@ def test_resumed_moments_take_the_channels_last_layout_of_their_parameters():
         return w.detach().clone()
 
     assert torch.equal(run(resume=True), run(resume=False))
+
+
+def test_keeping_freed_memory_can_be_turned_off():
+    code = "from cliport.train.allocator import reuse_freed_memory; print(reuse_freed_memory())"
+    env = {**__import__("os").environ, "CLIPORT_KEEP_FREED_MEMORY": "0"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.split()[-1] == "False"

@@ -6,8 +6,8 @@ step faults all of that memory in again, page by page, and the kernel zeroes eve
 this project's 2-core machine, ~0.3 s of system time per GB allocated, a large share of a cliport step.
 With mmap disabled for malloc (``M_MMAP_MAX = 0``) and a high trim threshold, freed blocks stay in the
 heap and the next step reuses them without faults. The peak resident memory is the same high-water
-mark; memory is simply not returned between steps. No effect (returns False) where glibc's ``mallopt``
-is not available.
+mark plus what fragmentation adds (freed holes are reused, never returned); ``CLIPORT_KEEP_FREED_MEMORY=0``
+turns this off. No effect (returns False) where glibc's ``mallopt`` is not available.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
+import os
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,8 @@ def reuse_freed_memory() -> bool:
     global _done
     if _done:
         return True
+    if os.environ.get("CLIPORT_KEEP_FREED_MEMORY", "1") == "0":
+        return False
     name = ctypes.util.find_library("c")
     try:
         libc = ctypes.CDLL(name or "libc.so.6")
