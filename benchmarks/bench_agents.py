@@ -1,15 +1,31 @@
-"""Benchmark whole agents: training step, act() latency, peak memory, checkpoint size, FLOP rate.
+"""Benchmark whole agents: the original recipe against the new default, in one run (step, act(), memory).
 
-    .venv/bin/python benchmarks/bench_agents.py                          # transporter + cliport, B = 1, 4, 8
-    .venv/bin/python benchmarks/bench_agents.py --agents transporter --batches 1 --steps 1
-    python3 benchmarks/bench_agents.py --device cuda --threads 16        # on a GPU machine
+    .venv/bin/python benchmarks/bench_agents.py --quick                   # B = 1, both recipes, both agents
+    .venv/bin/python benchmarks/bench_agents.py --agents cliport --batches 1 8 --recipes default
+    .venv/bin/python benchmarks/bench_agents.py --with-conv-correlation   # + the original's conv correlation
+    python3 benchmarks/bench_agents.py --device cuda --threads 16 --batches 1 8   # on a GPU machine
 
 Full-size networks, random weights (random CLIP unless $CLIPORT_CLIP_WEIGHTS is set; speed does not
-depend on the values). Each (agent, batch) runs in a fresh subprocess so that its peak RSS is its own.
-A training step is the original's: pick loss -> backward -> Adam step, then place loss -> backward ->
-Adam step (``Policy.train_step``). FLOPs of one step are counted with torch.utils.flop_counter (the FFT
-place correlation is not counted, so the achieved rate is a lower bound) and compared with the
-measured rate of a large fp32 matmul on the same threads.
+depend on the values). Each (agent, batch, recipe) runs in a fresh subprocess so that its peak RSS is its
+own, with a time limit (``--timeout``). Recipes:
+
+* ``original``: what this project first ran, as the original did it: float32, contiguous memory,
+  unfused Adam, pick loss -> backward -> update then place loss -> backward -> update, every activation
+  kept, the frozen CLIP in float32, glibc's default allocator behaviour. The place correlation is the
+  FFT; ``--with-conv-correlation`` adds ``original+conv``, the original's conv2d correlation (minutes
+  per step on 2 CPU threads: the row reports the time limit if it is hit).
+* ``default``: ``cliport train``'s defaults: ``train.precision=auto`` (bf16 autocast where the device
+  does bf16 natively, else fp32), channels_last, fused Adam, one backward with each parameter's update
+  applied in the backward pass (``train.optimizer_in_backward``), the frozen CLIP stored in bf16 when
+  training in bf16, freed memory kept for reuse (cliport.train.allocator).
+* ``default+ckpt``: the default with ``train.activation_checkpointing=true``.
+
+Times are the median of ``--steps`` steps after one warm-up step, as wall time and as this process's CPU
+time (user + system, all threads: on a shared machine the CPU time is the steadier measure; on a quiet
+machine with T threads, wall ≈ CPU / T). act() is one rollout call (fp32 streams, no autocast, as
+evaluation runs it) after a warm-up call. The load average at the start of each row is printed.
+On CUDA, ``gpu GB`` is torch's peak allocated memory; ``--compile`` compiles the pick and place modules
+with torch.compile and reports the warm-up (compile) time.
 
 Reference of the original cliport (measured on a machine like ours, 2 threads, batch 1): ~90 s per
 training step (81 s in the place module), act() 13 s, peak RSS 8.4 GB, checkpoint 1.87 GB.
@@ -19,18 +35,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import torch
 
 ORIGINAL = {"step_s": 90.0, "act_s": 13.0, "rss_gb": 8.4, "ckpt_gb": 1.87}
+RECIPES = ("original", "original+conv", "default", "default+ckpt")
 
 
 def _batch(b: int, seed: int = 0) -> dict:
@@ -53,155 +69,168 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def matmul_gflops(device: str, n: int = 2048, reps: int = 5) -> float:
-    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
-    a @ b
+def _timed(fn, device: str) -> tuple[float, float]:
+    """(wall s, CPU s of this process) of one call."""
     _sync(device)
-    t = time.perf_counter()
-    for _ in range(reps):
-        a @ b
+    w, c = time.perf_counter(), time.process_time()
+    fn()
     _sync(device)
-    return 2 * n**3 * reps / (time.perf_counter() - t) / 1e9
+    return time.perf_counter() - w, time.process_time() - c
 
 
-def run_one(
-    agent: str, b: int, steps: int, device: str, flops: bool, act: bool, precision: str = "32",
-    memory_format: str = "channels_last",
-) -> dict:
-    """One (agent, batch) measurement, in this process."""
-    from torch.utils.flop_counter import FlopCounterMode
+def _original_step(policy, batch, opts) -> None:
+    """The original's order: pick loss -> backward -> update, then place loss -> backward -> update."""
+    from cliport.agents.losses import one_hot_cross_entropy
 
-    from cliport.agents.checkpoint import save_agent
+    policy.train()
+    image = policy._image(batch)
+    b = image.shape[0]
+    pick_idx, place_idx = policy._labels(batch, b)
+    text = policy.encode_text(batch["instruction"], b)
+    p0 = torch.as_tensor(batch["p0"]).to(policy.device).long()
+    loss = one_hot_cross_entropy(policy.pick_logits(image, text, None), pick_idx).mean()
+    loss.backward()
+    opts["pick"].step()
+    opts["pick"].zero_grad(set_to_none=True)
+    loss = one_hot_cross_entropy(policy.place_logits(image, p0, text, None), place_idx).mean()
+    loss.backward()
+    opts["place"].step()
+    opts["place"].zero_grad(set_to_none=True)
+
+
+def run_one(agent: str, b: int, recipe: str, steps: int, device: str, act: bool, compile_: bool) -> dict:
+    """One (agent, batch, recipe) measurement, in this process."""
+    from cliport.agents.config import AgentConfig
     from cliport.agents.policy import build_agent
+    from cliport.train.allocator import reuse_freed_memory
+    from cliport.train.precision import resolve_precision
 
+    original = recipe.startswith("original")
+    precision = "32" if original else resolve_precision("auto", device)
+    if not original and device == "cpu":
+        reuse_freed_memory()
+    options = {"correlation": "conv"} if recipe == "original+conv" else {}
+    config = AgentConfig(agent=agent, model_options=options)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # random CLIP
-        policy = build_agent(agent, allow_random_encoders=True, device=device)
-    if memory_format == "channels_last":
-        policy = policy.to(memory_format=torch.channels_last)
-    opts = policy.make_optimizers()
+        policy = build_agent(config, allow_random_encoders=True, device=device, channels_last=not original,
+                             frozen_precision="bf16" if precision == "bf16" else "fp32")
+    policy.set_activation_checkpointing(recipe == "default+ckpt")
+    opts = policy.make_optimizers(fused=False if original else None)
+    out: dict = {"agent": agent, "batch": b, "recipe": recipe, "device": device, "precision": precision,
+                 "threads": torch.get_num_threads(), "load": os.getloadavg()[0]}
+    if compile_:
+        policy.pick = torch.compile(policy.pick)
+        policy.place = torch.compile(policy.place)
+    autocast = torch.autocast(device.split(":")[0], dtype=torch.bfloat16) if precision == "bf16" else None
     batch = _batch(b)
-    out: dict = {"agent": agent, "batch": b, "device": device, "precision": precision,
-                 "memory": memory_format}
-    autocast = torch.autocast(device.split(":")[0], dtype=torch.bfloat16, enabled=precision == "bf16")
-    times = []
-    for i in range(steps + 1):  # the first step warms up (allocations, Adam state)
-        _sync(device)
-        t = time.perf_counter()
-        with autocast:
-            policy.train_step(batch, opts)
-        _sync(device)
-        if i > 0 or steps == 0:
-            times.append(time.perf_counter() - t)
-    out["step_s"] = float(np.median(times))
-    out["per_sample_s"] = out["step_s"] / b
-    if flops:
-        counter = FlopCounterMode(display=False)
-        with counter:
-            policy.train_step(batch, opts)
-        out["step_gflop"] = counter.get_total_flops() / 1e9
-        out["gflops_per_s"] = out["step_gflop"] / out["step_s"]
-        out["matmul_gflops_per_s"] = matmul_gflops(device)
+    if device != "cpu":
+        batch = {k: v.to(device) if torch.is_tensor(v) else v for k, v in batch.items()}
+
+    def step() -> None:
+        if original:
+            _original_step(policy, batch, opts)
+        else:
+            policy.train_step(batch, opts, autocast=autocast, optimizer_in_backward=True)
+
+    out["warmup_s"] = _timed(step, device)[0]  # allocations, Adam state (and compilation)
+    walls, cpus = zip(*[_timed(step, device) for _ in range(steps)], strict=True)
+    out["step_s"], out["step_cpu_s"] = float(np.median(walls)), float(np.median(cpus))
+    out["per_sample_s"], out["per_sample_cpu_s"] = out["step_s"] / b, out["step_cpu_s"] / b
     if act:
-        image = batch["image"][0].numpy()
+        image = batch["image"][0].cpu().numpy()
         policy.act(image, "put the red block in the green bowl")
-        _sync(device)
-        t = time.perf_counter()
-        policy.act(image, "put the red block in the green bowl")
-        _sync(device)
-        out["act_s"] = time.perf_counter() - t
-        with tempfile.TemporaryDirectory() as tmp:
-            path = save_agent(policy, Path(tmp) / "agent.safetensors")
-            out["ckpt_gb"] = path.stat().st_size / 1e9
+        out["act_s"], out["act_cpu_s"] = _timed(lambda: policy.act(image, "put the red block"), device)
     out["rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # Linux: KiB
     if device.startswith("cuda"):
         out["gpu_peak_gb"] = torch.cuda.max_memory_allocated() / 1e9
     return out
 
 
-def _table(rows: list[dict]) -> str:
-    cols = [
-        ("agent", "agent", "{}"),
-        ("B", "batch", "{}"),
-        ("precision", "precision", "{}"),
-        ("memory", "memory", "{}"),
-        ("step s", "step_s", "{:.2f}"),
-        ("s/sample", "per_sample_s", "{:.2f}"),
-        ("vs orig", "speedup", "{:.1f}x"),
-        ("act s", "act_s", "{:.2f}"),
-        ("peak RSS GB", "rss_gb", "{:.2f}"),
-        ("ckpt GB", "ckpt_gb", "{:.3f}"),
-        ("GFLOP/step", "step_gflop", "{:.0f}"),
-        ("GFLOP/s", "gflops_per_s", "{:.1f}"),
-        ("matmul GFLOP/s", "matmul_gflops_per_s", "{:.1f}"),
-    ]
-    lines = [" | ".join(c[0] for c in cols), " | ".join("---" for _ in cols)]
+COLUMNS = [
+    ("agent", "agent", "{}"),
+    ("B", "batch", "{}"),
+    ("recipe", "recipe", "{}"),
+    ("precision", "precision", "{}"),
+    ("step wall s", "step_s", "{:.2f}"),
+    ("step CPU s", "step_cpu_s", "{:.2f}"),
+    ("wall s/sample", "per_sample_s", "{:.2f}"),
+    ("CPU s/sample", "per_sample_cpu_s", "{:.2f}"),
+    ("act wall s", "act_s", "{:.2f}"),
+    ("act CPU s", "act_cpu_s", "{:.2f}"),
+    ("peak RSS GB", "rss_gb", "{:.2f}"),
+    ("GPU GB", "gpu_peak_gb", "{:.1f}"),
+    ("warm-up s", "warmup_s", "{:.1f}"),
+    ("load", "load", "{:.1f}"),
+    ("note", "note", "{}"),
+]
+
+
+def table(rows: list[dict]) -> str:
+    lines = [" | ".join(c[0] for c in COLUMNS), " | ".join("---" for _ in COLUMNS)]
     for r in rows:
-        if r.get("agent") == "cliport":
-            r["speedup"] = ORIGINAL["step_s"] / r["per_sample_s"]
-        lines.append(" | ".join(fmt.format(r[key]) if key in r else "-" for _, key, fmt in cols))
+        lines.append(" | ".join(fmt.format(r[key]) if key in r else "-" for _, key, fmt in COLUMNS))
     return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--agents", nargs="+", default=["transporter", "cliport"])
-    parser.add_argument("--batches", nargs="+", type=int, default=[1, 4, 8])
-    parser.add_argument("--steps", type=int, default=1, help="timed steps after one warm-up step")
+    parser.add_argument("--batches", nargs="+", type=int, default=[1, 8])
+    parser.add_argument("--recipes", nargs="+", default=["original", "default"], choices=RECIPES)
+    parser.add_argument("--with-conv-correlation", action="store_true",
+                        help="also run the original recipe with the original's conv2d correlation")
+    parser.add_argument("--steps", type=int, default=2, help="timed steps after one warm-up step")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--no-flops", action="store_true")
-    parser.add_argument("--precisions", nargs="+", default=["32"], choices=["32", "bf16"],
-                        help="bf16 = autocast, as train.precision=bf16")
-    parser.add_argument("--memory-formats", nargs="+", default=["channels_last"],
-                        choices=["contiguous", "channels_last"], help="as train.channels_last=false/true")
-    parser.add_argument("--jsonl", type=Path, help="also append each result as one JSON line to this file")
-    parser.add_argument("--one", nargs=4, metavar=("AGENT", "B", "PRECISION", "MEMORY"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument("--timeout", type=float, default=900, help="seconds per (agent, batch, recipe)")
+    parser.add_argument("--quick", action="store_true", help="B = 1 only, 1 timed step")
+    parser.add_argument("--compile", action="store_true", help="torch.compile the pick and place modules")
+    parser.add_argument("--jsonl", help="also append each result as one JSON line to this file")
+    parser.add_argument("--one", nargs=3, metavar=("AGENT", "B", "RECIPE"), help=argparse.SUPPRESS)
+    parser.add_argument("--act", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.one:
-        agent, b, precision, memory = args.one[0], int(args.one[1]), args.one[2], args.one[3]
-        first = b == args.batches[0]
-        print(json.dumps(run_one(agent, b, args.steps, args.device, flops=not args.no_flops and first,
-                                 act=first, precision=precision, memory_format=memory)))
+        agent, b, recipe = args.one[0], int(args.one[1]), args.one[2]
+        print(json.dumps(run_one(agent, b, recipe, args.steps, args.device, args.act, args.compile)))
         return
+    if args.quick:
+        args.batches, args.steps = [1], 1
+    recipes = list(args.recipes)
+    if args.with_conv_correlation and "original+conv" not in recipes:
+        recipes.insert(recipes.index("original") + 1 if "original" in recipes else 0, "original+conv")
     rows = []
-    configs = [(agent, b, precision, memory) for agent in args.agents for precision in args.precisions
-               for memory in args.memory_formats for b in args.batches]
-    for agent, b, precision, memory in configs:
-        cmd = [
-            sys.executable,
-            __file__,
-            "--one",
-            agent,
-            str(b),
-            precision,
-            memory,
-            "--steps",
-            str(args.steps),
-            "--threads",
-            str(args.threads),
-            "--device",
-            args.device,
-            "--batches",
-            *map(str, args.batches),
-        ]
-        if args.no_flops:
-            cmd.append("--no-flops")
-        done = subprocess.run(cmd, capture_output=True, text=True)
-        if done.returncode != 0:
-            print(f"{agent} B={b} {precision} {memory} failed:\n{done.stderr[-2000:]}", file=sys.stderr)
-            continue
-        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
-        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
-        if args.jsonl:
-            with args.jsonl.open("a") as f:
-                f.write(json.dumps(rows[-1]) + "\n")
-    print(f"threads {args.threads}, device {args.device}; original cliport: {ORIGINAL}")
-    print(_table(rows))
+    for agent in args.agents:
+        for b in args.batches:
+            for recipe in recipes:
+                cmd = [sys.executable, __file__, "--one", agent, str(b), recipe, "--steps", str(args.steps),
+                       "--threads", str(args.threads), "--device", args.device]
+                if b == min(args.batches):
+                    cmd.append("--act")
+                if args.compile and not recipe.startswith("original"):
+                    cmd.append("--compile")
+                try:
+                    done = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
+                except subprocess.TimeoutExpired:
+                    rows.append({"agent": agent, "batch": b, "recipe": recipe,
+                                 "note": f"did not finish within --timeout {args.timeout:.0f} s"})
+                    print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+                    continue
+                if done.returncode != 0:
+                    rows.append({"agent": agent, "batch": b, "recipe": recipe,
+                                 "note": f"failed: {done.stderr.strip().splitlines()[-1][:80]}"})
+                    print(done.stderr[-2000:], file=sys.stderr)
+                    continue
+                rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+                print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+                if args.jsonl:
+                    with open(args.jsonl, "a") as f:
+                        f.write(json.dumps(rows[-1]) + "\n")
+    print(f"threads {args.threads}, device {args.device}, torch {torch.__version__}, "
+          f"{time.strftime('%Y-%m-%d %H:%M')}; original cliport (2 threads, B=1): {ORIGINAL}")
+    print(table(rows))
 
 
 if __name__ == "__main__":

@@ -66,13 +66,14 @@ def shape_only_encoders(config: AgentConfig | AgentSpec) -> FrozenEncoders:
     return FrozenEncoders(image=image, text=text)
 
 
-def _clip(config: AgentConfig, clip_weights, allow_random: bool, device):
+def _clip(config: AgentConfig, clip_weights, allow_random: bool, device, precision: str = "fp32"):
     from cliport.models.clip.encoder import ClipEncoder, load_clip
     from cliport.models.clip.model import ClipConfig
 
     options = dict(config.encoder_options.get("clip", {}))
     clip_cfg = ClipConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in options.items()})
-    model = load_clip(clip_weights, device, allow_random_clip=allow_random, config=clip_cfg)
+    model = load_clip(clip_weights, device, allow_random_clip=allow_random, config=clip_cfg,
+                      precision=precision)
     return ClipEncoder(model)
 
 
@@ -92,14 +93,15 @@ def _pretrained(kind: str, config: AgentConfig, allow_random: bool):
 
 
 def load_encoders(
-    config: AgentConfig, *, clip_weights=None, allow_random: bool = False, device="cpu"
+    config: AgentConfig, *, clip_weights=None, allow_random: bool = False, device="cpu", precision="fp32"
 ) -> FrozenEncoders:
-    """The frozen encoders of ``config.agent``: CLIP shared by image and text where both are CLIP."""
+    """The frozen encoders of ``config.agent``: CLIP shared by image and text where both are CLIP.
+    ``precision`` is CLIP's weight storage ("fp32", or "bf16" for bf16 training)."""
 
     spec = agent_spec(config.agent)
     image = text = None
     if "clip" in (spec.image_encoder, spec.text_encoder):
-        clip = _clip(config, clip_weights, allow_random, device)
+        clip = _clip(config, clip_weights, allow_random, device, precision)
         image = clip if spec.image_encoder == "clip" else None
         text = clip if spec.text_encoder == "clip" else None
     if spec.image_encoder in ("rn50", "rn50_untrained"):

@@ -2,15 +2,15 @@
 
 Why this exists: the original's LightningModule mixes datasets, losses, checkpoint schedule and
 acting, and runs one sample at a time. Here the networks are plain modules and this object only adds:
-``forward(batch) -> (loss, info)`` for batches of any size, ``train_step`` (the original's two
-optimisers, one backward each), ``act(obs, instruction) -> Action`` for rollouts, and ownership of the
+``forward(batch) -> (loss, info)`` for batches of any size, ``train_step`` (the training loop's step,
+with the original's two optimisers), ``act(obs, instruction) -> Action`` for rollouts, and ownership of the
 ONE frozen encoder set shared by every stream (never a sub-module: not in ``state_dict()``, not in
 ``parameters()``, not in the optimisers).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -32,8 +32,10 @@ from cliport.agents.losses import (
     validation_errors,
 )
 from cliport.agents.registry import AgentSpec, agent_spec
+from cliport.agents.step import make_optimizers, train_step
 from cliport.errors import CliportError
 from cliport.models.encoders import TextFeatures
+from cliport.models.feature_cache import frozen_feature_cache
 from cliport.types import Action
 
 
@@ -72,12 +74,23 @@ class Policy(nn.Module):
             "place": [p for p in self.place.parameters() if p.requires_grad],
         }
 
-    def make_optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        """Two Adam optimisers (lr from the config, default betas/eps, no weight decay)."""
-        return {
-            name: torch.optim.Adam(params, lr=self.config.lr)
-            for name, params in self.parameter_groups().items()
-        }
+    def make_optimizers(self, fused: bool | None = None) -> dict[str, torch.optim.Optimizer]:
+        """Two Adam optimisers (lr from the config, default betas/eps, no weight decay); torch's fused
+        kernel where the device has one unless ``fused=False`` (cliport.agents.step)."""
+        return make_optimizers(self.parameter_groups(), self.config.lr, fused)
+
+    # -- speed and memory settings (same numbers) ----------------------------------------------------
+    def set_activation_checkpointing(self, enabled: bool) -> Policy:
+        """Recompute each trainable stream's activations in the backward pass instead of keeping them."""
+        for module in (self.pick, self.place):
+            if hasattr(module, "activation_checkpointing"):
+                module.activation_checkpointing = bool(enabled)
+        return self
+
+    @staticmethod
+    def frozen_feature_cache():
+        """Context in which frozen-encoder features are computed once per input tensor."""
+        return frozen_feature_cache()
 
     # -- inputs ------------------------------------------------------------------------------------
     def encode_text(self, instructions: Sequence[str] | str | None, batch_size: int) -> TextFeatures | None:
@@ -164,29 +177,33 @@ class Policy(nn.Module):
             )
         return loss, info
 
-    def train_step(
-        self, batch: Mapping[str, Any], optimizers: Mapping[str, torch.optim.Optimizer]
-    ) -> dict[str, Tensor]:
-        """One original training step on a batch: pick loss → backward → pick optimiser step; then the
-        same for place. Same gradients as ``forward(batch)[0].backward()`` (the parameter sets are
-        disjoint) but only one module's graph is alive at a time, which halves the peak memory."""
-        self.train()
+    def loss_parts(self, batch: Mapping[str, Any]) -> dict[str, Callable[[], Tensor]]:
+        """The pick and the place loss of a batch as two separate computations (inputs, labels and text
+        prepared once), so that a step can keep only one module's graph alive at a time."""
         image = self._image(batch)
         b = image.shape[0]
         pick_idx, place_idx = self._labels(batch, b)
         text = self.encode_text(batch.get("instruction"), b)
         goal = self._goal(batch)
         p0 = torch.as_tensor(batch["p0"]).to(self.device).long()
-        pick_loss = one_hot_cross_entropy(self.pick_logits(image, text, goal), pick_idx).mean()
-        pick_loss.backward()
-        optimizers["pick"].step()
-        optimizers["pick"].zero_grad(set_to_none=True)
-        place_loss = one_hot_cross_entropy(self.place_logits(image, p0, text, goal), place_idx).mean()
-        place_loss.backward()
-        optimizers["place"].step()
-        optimizers["place"].zero_grad(set_to_none=True)
-        pick_loss, place_loss = pick_loss.detach(), place_loss.detach()
-        return {"loss": pick_loss + place_loss, "pick_loss": pick_loss, "place_loss": place_loss}
+
+        def pick() -> Tensor:
+            return one_hot_cross_entropy(self.pick_logits(image, text, goal), pick_idx).mean()
+
+        def place() -> Tensor:
+            return one_hot_cross_entropy(self.place_logits(image, p0, text, goal), place_idx).mean()
+
+        return {"pick": pick, "place": place}
+
+    def train_step(
+        self, batch: Mapping[str, Any], optimizers: Mapping[str, torch.optim.Optimizer],
+        autocast: Any = None, optimizer_in_backward: bool = False,
+    ) -> dict[str, Tensor]:
+        """One training step on a batch, exactly as the training loop runs it (cliport.agents.step): the
+        original's order, pick loss -> backward -> pick update, then the same for place."""
+        self.train()
+        loss, info = train_step(self, batch, optimizers, autocast=autocast, in_backward=optimizer_in_backward)
+        return {"loss": loss, "pick_loss": info["pick_loss"], "place_loss": info["place_loss"]}
 
     # -- acting ------------------------------------------------------------------------------------
     @contextmanager
@@ -257,6 +274,7 @@ def build_agent(
     device: str | torch.device = "cpu",
     encoders: FrozenEncoders | None = None,
     channels_last: bool = False,
+    frozen_precision: str = "fp32",
 ) -> Policy:
     """Build the agent of ``config`` (or of a registry name with default settings).
 
@@ -264,11 +282,14 @@ def build_agent(
     weights only with ``allow_random_encoders``) unless ``encoders`` are given (tests, sharing).
     ``channels_last`` keeps conv weights (and so activations) in NHWC memory: the same numbers, faster
     convolutions on CPU (oneDNN); it also converts the shared frozen encoders.
+    ``frozen_precision="bf16"`` stores the frozen CLIP's weights in bfloat16 (training under bf16
+    autocast, where CLIP computes in bf16 anyway: half its memory, no per-call weight casts).
     """
     if isinstance(config, str):
         config = AgentConfig(agent=config)
     if encoders is None:
-        encoders = load_encoders(config, clip_weights=clip_weights, allow_random=allow_random_encoders)
+        encoders = load_encoders(config, clip_weights=clip_weights, allow_random=allow_random_encoders,
+                                 precision=frozen_precision)
     pick, place = build_modules(config, encoders)
     policy = Policy(config, pick, place, encoders).to(device)
     return policy.to(memory_format=torch.channels_last) if channels_last else policy

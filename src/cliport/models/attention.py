@@ -57,6 +57,8 @@ class PickModule(nn.Module):
         super().__init__()
         self.n_rotations = n_rotations
         self.rotation_mode = rotation_mode
+        #: Recompute each stream's activations in the backward pass (see cliport.models.two_stream).
+        self.activation_checkpointing = False
         self._names = names
         self.add_module(names[0], stream_one)
         if stream_two is not None:
@@ -74,7 +76,8 @@ class PickModule(nn.Module):
     def network(self, x: Tensor, lang: TextFeatures | None) -> Tensor:
         """Padded raw copies (N, 6, S, S) -> (N, 1, S, S), BatchNorm statistics per copy."""
         with sample_groups(self, x.shape[0]):
-            return run_streams(self.stream_one, self.stream_two, getattr(self, "fusion", None), x, lang)
+            return run_streams(self.stream_one, self.stream_two, getattr(self, "fusion", None), x, lang,
+                               checkpoint=self.activation_checkpointing)
 
     def prepare(self, image: Tensor) -> tuple[Tensor, tuple[int, int]]:
         """(B, H, W, 6) -> padded (B, 6, S, S) input of the network and the padding."""

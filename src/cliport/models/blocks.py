@@ -3,6 +3,9 @@
 Parameter names (``conv1, bn1, ..., shortcut.0/.1``, ``conv.double_conv.{0,1,3,4}``) follow the
 original's checkpoints so that released weights map onto these modules by a prefix rename.
 
+ReLUs run in place on tensors that no backward formula reads (a convolution's or an addition's output):
+the same numbers, one activation map less to allocate and keep per ReLU.
+
 With ``batchnorm=False`` (the default config) the BatchNorm slots of the residual blocks are
 identities without parameters. The U-Net ``Up`` blocks always have real BatchNorm; those use
 :class:`GroupedBatchNorm2d`, which can compute training statistics per sample group so that a
@@ -43,10 +46,10 @@ class IdentityBlock(nn.Module):
         self.bn3 = _bn_or_identity(f3, batchnorm)
 
     def forward(self, x: Tensor) -> Tensor:
-        out = F.relu(self.bn1(self.conv1(x)))
-        out = F.relu(self.bn2(self.conv2(out)))
+        out = F.relu(self.bn1(self.conv1(x)), inplace=True)
+        out = F.relu(self.bn2(self.conv2(out)), inplace=True)
         out = self.bn3(self.conv3(out)) + x
-        return F.relu(out) if self.final_relu else out
+        return F.relu(out, inplace=True) if self.final_relu else out
 
 
 class StridedPointwiseConv(nn.Conv2d):
@@ -88,10 +91,10 @@ class ConvBlock(nn.Module):
         )
 
     def forward(self, x: Tensor) -> Tensor:
-        out = F.relu(self.bn1(self.conv1(x)))
-        out = F.relu(self.bn2(self.conv2(out)))
+        out = F.relu(self.bn1(self.conv1(x)), inplace=True)
+        out = F.relu(self.bn2(self.conv2(out)), inplace=True)
         out = self.bn3(self.conv3(out)) + self.shortcut(x)
-        return F.relu(out) if self.final_relu else out
+        return F.relu(out, inplace=True) if self.final_relu else out
 
 
 def conv_identity(

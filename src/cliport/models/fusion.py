@@ -64,7 +64,9 @@ class FusionConv(Fusion):
 
     def __init__(self, input_dim: int = 3) -> None:
         super().__init__(input_dim)
-        self.conv = nn.Sequential(nn.ReLU(), nn.Conv2d(2 * input_dim, input_dim, kernel_size=1, bias=False))
+        self.conv = nn.Sequential(
+            nn.ReLU(inplace=True), nn.Conv2d(2 * input_dim, input_dim, kernel_size=1, bias=False)
+        )
 
     def forward(self, x1, x2, mask=None, proj=None):
         return self.conv(torch.cat([x1, _tile(x1, x2, proj)], dim=1))  # (N, C, H, W)
@@ -77,9 +79,9 @@ class FusionDeepConv(Fusion):
         super().__init__(input_dim)
         c = input_dim
         self.conv = nn.Sequential(
-            nn.ReLU(), nn.Conv2d(2 * c, c, kernel_size=1, bias=False),
-            nn.ReLU(), nn.Conv2d(c, c, kernel_size=1, bias=False),
-            nn.ReLU(), nn.Conv2d(c, c, kernel_size=1, bias=False),
+            nn.ReLU(inplace=True), nn.Conv2d(2 * c, c, kernel_size=1, bias=False),
+            nn.ReLU(inplace=True), nn.Conv2d(c, c, kernel_size=1, bias=False),
+            nn.ReLU(inplace=True), nn.Conv2d(c, c, kernel_size=1, bias=False),
         )
 
     def forward(self, x1, x2, mask=None, proj=None):
@@ -91,7 +93,9 @@ class FusionConvLat(nn.Module):
 
     def __init__(self, input_dim: int, output_dim: int) -> None:
         super().__init__()
-        self.conv = nn.Sequential(nn.ReLU(), nn.Conv2d(input_dim, output_dim, kernel_size=1, bias=False))
+        self.conv = nn.Sequential(
+            nn.ReLU(inplace=True), nn.Conv2d(input_dim, output_dim, kernel_size=1, bias=False)
+        )
 
     def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
         return self.conv(torch.cat([x1, x2], dim=1))  # (N, out, H, W)

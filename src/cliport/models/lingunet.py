@@ -24,6 +24,7 @@ from torch import Tensor, nn
 
 from cliport.models.blocks import Up, conv_identity
 from cliport.models.encoders import ImageEncoder, TextFeatures
+from cliport.models.feature_cache import cached
 from cliport.models.fusion import FusionConvLat, make_fusion
 from cliport.models.preprocess import normalize
 
@@ -45,9 +46,14 @@ class _FrozenEncoderMixin(nn.Module):
 
     def encode_image(self, x: Tensor) -> tuple[Tensor, list[Tensor]]:
         """Raw (N, 6, H, W) -> CLIP-normalised RGB -> (bottleneck float, skips) without gradients."""
-        rgb = normalize(x, "clip")[:, :3]  # (N, 3, H, W)
-        with torch.no_grad():
-            bottleneck, skips = self.image_encoder.forward_features(rgb)
+        def compute(raw: Tensor) -> tuple[Tensor, list[Tensor]]:
+            rgb = normalize(raw, "clip")[:, :3]  # (N, 3, H, W)
+            with torch.no_grad():
+                bottleneck, skips = self.image_encoder.forward_features(rgb)
+            return bottleneck, list(skips)
+
+        # Once per input tensor within a training step (reused by a checkpointed stream's recompute).
+        bottleneck, skips = cached(self.image_encoder, x, compute)
         return bottleneck.to(x.dtype), list(skips)
 
 
@@ -83,7 +89,9 @@ class CLIPLingUNetLat(_FrozenEncoderMixin):
                 for k, c in enumerate((w, w // 2, w // 4), start=1):
                     setattr(self, f"lang_fuser{k}", make_fusion(language, c))
                     setattr(self, f"lang_proj{k}", nn.Linear(proj_in, c))
-        self.conv1 = nn.Sequential(nn.Conv2d(c4, w, kernel_size=3, padding=1, bias=False), nn.ReLU())
+        self.conv1 = nn.Sequential(
+            nn.Conv2d(c4, w, kernel_size=3, padding=1, bias=False), nn.ReLU(inplace=True)
+        )
         self.up1 = Up(w + c3, w // 2)
         self.up2 = Up(w // 2 + c2, w // 4)
         self.up3 = Up(w // 4 + c1, w // 8)
@@ -192,7 +200,7 @@ class CLIPWithoutSkipConnections(_FrozenEncoderMixin):
         w = c4 // 2  # 1024 at full size
         bn = batchnorm
         self.layers = nn.Sequential(
-            nn.Conv2d(c4, w, kernel_size=3, padding=1, bias=False), nn.ReLU(),
+            nn.Conv2d(c4, w, kernel_size=3, padding=1, bias=False), nn.ReLU(inplace=True),
             nn.UpsamplingBilinear2d(scale_factor=2),
             *conv_identity(w, w // 2, batchnorm=bn), *conv_identity(w // 2, w // 2, batchnorm=bn),
             nn.UpsamplingBilinear2d(scale_factor=2),

@@ -46,6 +46,8 @@ class PlaceModule(nn.Module):
             raise ValueError("give both key_two and query_two, or neither")
         self.n_rotations, self.crop_size, self.pad_size = n_rotations, crop_size, crop_size // 2
         self.correlation, self.rotation_mode = correlation, rotation_mode
+        #: Recompute each stream's activations in the backward pass (see cliport.models.two_stream).
+        self.activation_checkpointing = False
         self._names = names
         self.add_module(names[0], key_one)
         self.add_module(names[2], query_one)
@@ -61,13 +63,15 @@ class PlaceModule(nn.Module):
     def key_features(self, x: Tensor, lang: TextFeatures | None) -> Tensor:
         """Padded raw images (B, 6, Hp, Wp) -> (B, d, Hp, Wp)."""
         with sample_groups(self, x.shape[0]):
-            return run_streams(self._stream(0), self._stream(1), getattr(self, "fusion_key", None), x, lang)
+            return run_streams(self._stream(0), self._stream(1), getattr(self, "fusion_key", None), x, lang,
+                               checkpoint=self.activation_checkpointing)
 
     def query_features(self, crops: Tensor, lang: TextFeatures | None, n_samples: int) -> Tensor:
         """Crops (B*R, 6, k, k) -> (B*R, d, k, k); BatchNorm statistics per sample's R crops."""
         fusion = getattr(self, "fusion_query", None)
         with sample_groups(self, n_samples):
-            return run_streams(self._stream(2), self._stream(3), fusion, crops, lang)
+            return run_streams(self._stream(2), self._stream(3), fusion, crops, lang,
+                               checkpoint=self.activation_checkpointing)
 
     def prepare(self, image: Tensor, pick_pixels: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         """-> padded input (B, 6, Hp, Wp), pivots (B, 2), rotated crops (B*R, 6, k, k)."""

@@ -51,10 +51,12 @@ class BatchStream:
     """``batch_for_step(step, rank)`` over a DataLoader, restarted when asked for a step out of order."""
 
     def __init__(self, dataset: Any, batch_size: int, n_steps: int, num_workers: int = 0,
-                 world: int = 1) -> None:
+                 world: int = 1, pin_memory: bool = False) -> None:
         self.data = EpochIndexed(dataset)
         self.batch_size, self.n_steps = batch_size, n_steps
         self.num_workers, self.world = num_workers, world
+        #: Page-locked batches (CUDA training): the host-to-device copy runs asynchronously.
+        self.pin_memory = pin_memory
         self._iter: Iterator | None = None
         self._next_step = -1
 
@@ -62,6 +64,7 @@ class BatchStream:
         sampler = StepSampler(start, self.n_steps, self.batch_size, rank, self.world)
         return iter(DataLoader(self.data, batch_size=self.batch_size, sampler=sampler,
                                num_workers=self.num_workers, persistent_workers=False,
+                               pin_memory=self.pin_memory,
                                multiprocessing_context="spawn" if self.num_workers else None))
 
     def __call__(self, step: int, rank: int = 0) -> dict:

@@ -14,6 +14,7 @@ released checkpoints (see docs/fidelity.md, section CLIP).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
 from collections.abc import Mapping, Sequence
@@ -33,7 +34,7 @@ from cliport.models.clip.weights import (
 )
 from cliport.models.encoders import TextFeatures
 
-Precision = Literal["fp32", "fp16"]
+Precision = Literal["fp32", "fp16", "bf16"]
 _CACHE: dict[tuple[object, ...], CLIP] = {}
 
 
@@ -52,12 +53,13 @@ def load_clip(
     Weights come from ``clip_weights`` / ``$CLIPORT_CLIP_WEIGHTS`` / the download folder. Without any,
     this refuses (saying how to get them) unless ``allow_random_clip=True``, which builds a randomly
     initialised CLIP from ``seed`` and warns. ``precision="fp16"`` applies the original's fp16 recipe and
-    needs a CUDA device.
+    needs a CUDA device; ``precision="bf16"`` stores the same weights in bfloat16 (for bf16 autocast
+    training, where CLIP computes in bf16 anyway; any device).
     """
     cfg = config or ClipConfig.rn50()
     device = torch.device(device)
-    if precision not in ("fp32", "fp16"):
-        raise ClipWeightsError(f"precision must be 'fp32' or 'fp16', got {precision!r}")
+    if precision not in ("fp32", "fp16", "bf16"):
+        raise ClipWeightsError(f"precision must be 'fp32', 'fp16' or 'bf16', got {precision!r}")
     if precision == "fp16" and device.type != "cuda":
         raise ClipWeightsError("precision='fp16' is for CUDA devices (CPU fp16 is slow); use 'fp32'")
     path = resolve_weights_path(clip_weights)
@@ -91,8 +93,8 @@ def load_clip(
 
 
 def _frozen(model: CLIP, device: torch.device, precision: Precision) -> CLIP:
-    if precision == "fp16":
-        half_precision_(model)
+    if precision in ("fp16", "bf16"):
+        half_precision_(model, torch.float16 if precision == "fp16" else torch.bfloat16)
     model.requires_grad_(False)
     return model.to(device).eval()
 
@@ -150,8 +152,15 @@ class ClipEncoder(nn.Module):
     def device(self) -> torch.device:
         return self.clip.token_embedding.weight.device
 
+    def _precision(self) -> contextlib.AbstractContextManager:
+        """bf16-stored weights always compute under bf16 autocast: exactly what an fp32 CLIP computes
+        under a bf16-autocast training step, whether or not the caller is in autocast (act, validation)."""
+        if self.clip.dtype == torch.bfloat16:
+            return torch.autocast(self.device.type, dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
     def forward_features(self, x: Tensor) -> tuple[Tensor, list[Tensor]]:
-        with torch.no_grad():
+        with torch.no_grad(), self._precision():
             bottleneck, feats = self.clip.visual.forward_features(x.to(self.device))
         return bottleneck.float(), feats
 
@@ -161,7 +170,7 @@ class ClipEncoder(nn.Module):
 
     def encode_ids(self, ids: Tensor) -> TextFeatures:
         """Already tokenized (B, 77) ids -> TextFeatures (fp32)."""
-        with torch.no_grad():
+        with torch.no_grad(), self._precision():
             sentence, tokens = self.clip.encode_text_features(ids)  # (B, 1024), (B, 77, 512)
         mask = (ids != 0).float()  # (B, 77)
         return TextFeatures(sentence.float(), tokens.float(), mask)

@@ -114,7 +114,9 @@ class CLIP(nn.Module):
         for lin in (pool.q_proj, pool.k_proj, pool.v_proj, pool.c_proj):
             nn.init.normal_(lin.weight, std=pool.q_proj.in_features**-0.5)
         for name, param in self.visual.named_parameters():
-            if name.endswith("bn3.weight"):  # residual branches start near zero
+            # residual branches start near zero (only the blocks' bn3: zeroing the stem's bn3 as well
+            # would make every feature map of a random CLIP exactly zero)
+            if name.startswith("layer") and name.endswith("bn3.weight"):
                 nn.init.zeros_(param)
 
     @property
@@ -130,7 +132,9 @@ class CLIP(nn.Module):
         """
         if ids.ndim != 2 or ids.shape[1] != self.context_length:
             raise ValueError(f"expected token ids (B, {self.context_length}), got shape {tuple(ids.shape)}")
-        x = self.token_embedding(ids).to(self.dtype)  # (B, L, W)
+        # bf16 weights run under bf16 autocast (ClipEncoder), whose residual stream stays fp32
+        residual = torch.float32 if self.dtype == torch.bfloat16 else self.dtype
+        x = self.token_embedding(ids).to(residual)  # (B, L, W)
         x = x + self.positional_embedding.to(x.dtype)  # (B, L, W)
         x = self.transformer(x, causal_mask(ids.shape[1], x.device, x.dtype))  # (B, L, W)
         x = self.ln_final(x)  # (B, L, W)
@@ -161,22 +165,28 @@ def count_parameters(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
-def half_precision_(model: CLIP) -> CLIP:
-    """Cast conv, linear, attention and embedding-projection weights to fp16 in place (spec §8.3).
+def half_precision_(model: CLIP, dtype: torch.dtype = torch.float16) -> CLIP:
+    """Cast conv, linear, attention and embedding-projection weights to fp16 (or ``dtype``) in place
+    (spec §8.3).
 
     BatchNorm and LayerNorm parameters, the embedding tables and the positional embeddings stay fp32
-    (they are cast on use; LayerNorm computes in fp32). This is the original's precision recipe; it is
-    meant for GPUs.
+    (they are cast on use; LayerNorm computes in fp32). With fp16 this is the original's precision
+    recipe, meant for GPUs; bfloat16 is what bf16 autocast computes CLIP in.
     """
+
+    def cast(t: Tensor) -> Tensor:
+        # keeps the memory format (channels_last conv weights stay channels_last)
+        return t.to(dtype, memory_format=torch.preserve_format)
+
     for mod in model.modules():
         if isinstance(mod, nn.Conv2d | nn.Linear):
-            mod.weight.data = mod.weight.data.half()
+            mod.weight.data = cast(mod.weight.data)
             if mod.bias is not None:
-                mod.bias.data = mod.bias.data.half()
+                mod.bias.data = cast(mod.bias.data)
         elif isinstance(mod, nn.MultiheadAttention):
             for name in ("in_proj_weight", "in_proj_bias"):
                 tensor = getattr(mod, name)
                 if tensor is not None:
-                    tensor.data = tensor.data.half()
-    model.text_projection.data = model.text_projection.data.half()
+                    tensor.data = cast(tensor.data)
+    model.text_projection.data = cast(model.text_projection.data)
     return model

@@ -1,0 +1,160 @@
+"""Where the time of one training step goes, per module: torch.profiler over a full-size agent step.
+
+    .venv/bin/python benchmarks/profile_step.py            # cliport, bf16, channels_last, 2 threads
+    .venv/bin/python benchmarks/profile_step.py --agent transporter --precision 32 --memory contiguous
+    .venv/bin/python benchmarks/profile_step.py --tiny                # a seconds-long smoke run
+
+Labels every stream's forward, each frozen-encoder call (by input shape: the pick image, the place key
+map, the 36 query crops, the text), the rotated crops, the correlation, the backward pass and the Adam
+steps, then prints each label's inclusive time (wall, as the profiler measures it on this thread) and
+the top operators by self time. Random weights (speed does not depend on them). The step is the
+training loop's (one loss, one backward, both optimisers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+from collections import defaultdict
+
+import numpy as np
+import torch
+from torch.profiler import ProfilerActivity, profile, record_function
+
+
+def _batch(b: int, hw: tuple[int, int]) -> dict:
+    rng = np.random.default_rng(0)
+    image = rng.random((b, *hw, 6), dtype=np.float32)
+    image[..., :3] *= 255
+    image[..., 3:] *= 0.05
+    return {
+        "image": torch.from_numpy(image),
+        "p0": torch.from_numpy(rng.integers(0, hw, size=(b, 2))),
+        "p0_theta": torch.zeros(b),
+        "p1": torch.from_numpy(rng.integers(0, hw, size=(b, 2))),
+        "p1_theta": torch.from_numpy(rng.uniform(-np.pi, np.pi, b)),
+        "instruction": ["put the red block in the green bowl"] * b,
+    }
+
+
+def _label_modules(policy) -> None:
+    """record_function ranges around each stream's forward (forward pre/post hooks)."""
+    for module_name in ("pick", "place"):
+        for name, child in getattr(policy, module_name).named_children():
+            if name.startswith("fusion"):
+                continue
+            label = f"fwd {module_name}.{name}"
+
+            def pre(mod, args, label=label):
+                mod._prof_range = record_function(label)
+                mod._prof_range.__enter__()
+
+            def post(mod, args, out):
+                mod._prof_range.__exit__(None, None, None)
+
+            child.register_forward_pre_hook(pre)
+            child.register_forward_hook(post)
+
+
+def _label_encoders(policy) -> None:
+    enc = policy.encoders
+    if enc.image is not None and hasattr(enc.image, "forward_features"):
+        inner = enc.image.forward_features
+
+        def image(x, inner=inner):
+            with record_function(f"CLIP visual {tuple(x.shape)}"):
+                return inner(x)
+
+        object.__setattr__(enc.image, "forward_features", image)
+    if enc.text is not None and hasattr(enc.text, "encode"):
+        inner_t = enc.text.encode
+
+        def text(t, inner_t=inner_t):
+            with record_function("CLIP text"):
+                return inner_t(t)
+
+        object.__setattr__(enc.text, "encode", text)
+
+
+def _label_functions() -> None:
+    import cliport.models.transport as T
+
+    for name in ("rotated_crops", "correlate"):
+        fn = getattr(T, name)
+
+        def wrapped(*a, fn=fn, name=name, **k):
+            with record_function(name):
+                return fn(*a, **k)
+
+        setattr(T, name, wrapped)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--agent", default="cliport")
+    ap.add_argument("--batch", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--precision", default="bf16", choices=["32", "bf16"])
+    ap.add_argument("--memory", default="channels_last", choices=["contiguous", "channels_last"])
+    ap.add_argument("--tiny", action="store_true", help="small networks and a 64x32 grid (smoke run)")
+    ap.add_argument("--top", type=int, default=25)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    from cliport.agents.config import AgentConfig
+    from cliport.agents.policy import build_agent
+
+    kw: dict = {}
+    if args.tiny:
+        from dataclasses import asdict
+
+        from cliport.models.clip.model import ClipConfig
+
+        kw = dict(image_size=(64, 32), crop_size=32, n_rotations=4, model_options={"resnet_base": 8},
+                  encoder_options={"clip": {**asdict(ClipConfig.tiny()), "vision_width": 8}})
+    cfg = AgentConfig(agent=args.agent, **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        policy = build_agent(cfg, allow_random_encoders=True, channels_last=args.memory == "channels_last")
+    _label_modules(policy)
+    _label_encoders(policy)
+    _label_functions()
+    opts = policy.make_optimizers()
+    batch = _batch(args.batch, policy.image_size)
+    autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.precision == "bf16")
+
+    def step() -> None:
+        with autocast:
+            loss, _ = policy(batch)
+        for o in opts.values():
+            o.zero_grad(set_to_none=True)
+        with record_function("backward"):
+            loss.backward()
+        for o in opts.values():
+            o.step()
+
+    policy.train()
+    t0 = time.perf_counter()
+    step()  # warm-up (Adam state, allocations)
+    print(f"warm-up step {time.perf_counter() - t0:.2f} s")
+    c0, t0 = time.process_time(), time.perf_counter()
+    with profile(activities=[ProfilerActivity.CPU], record_shapes=False) as prof:
+        step()
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(f"{args.agent} B={args.batch} {args.precision} {args.memory} threads={args.threads}: "
+          f"profiled step {wall:.2f} s wall, {cpu:.2f} s CPU (profiler overhead included)")
+    labels: dict[str, float] = defaultdict(float)
+    for ev in prof.key_averages():
+        if ev.key.startswith(("fwd ", "CLIP", "rotated_crops", "correlate", "backward", "Optimizer.step")):
+            labels[ev.key] += ev.cpu_time_total / 1e6
+    print("\nlabel (inclusive, s; streams include their CLIP call)")
+    for key, s in sorted(labels.items(), key=lambda kv: -kv[1]):
+        print(f"  {s:8.3f}  {key}")
+    print(f"\ntop {args.top} operators by self CPU time")
+    table = prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=args.top,
+                                      max_name_column_width=50)
+    print(table)
+
+
+if __name__ == "__main__":
+    main()
