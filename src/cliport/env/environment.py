@@ -27,7 +27,7 @@ from cliport.env.assets.registry import AssetError, ensure_assets, resolve_asset
 from cliport.env.grippers import END_EFFECTORS, EndEffector
 from cliport.env.primitives import PRIMITIVES
 from cliport.env.quiet_import import c_stdout_silenced
-from cliport.env.robot import EE_LINK, UR5
+from cliport.env.robot import EE_LINK, IK_SOLVERS, MOTIONS, UR5
 from cliport.env.spaces import action_space, observation_space
 from cliport.env.task_api import Category, SceneTask
 from cliport.errors import CliportError
@@ -46,6 +46,11 @@ STATIC_SPEED = 5e-3
 SETTLE_MAX_SECONDS = 10.0
 _NAME_ALPHABET = string.ascii_lowercase + string.digits
 
+#: Constructor keywords that select the pre-change code paths (for benchmarks and fidelity checks):
+#: ``Environment(**PRE_CHANGE_OPTIONS)``. ik/motion: PyBullet's iterative IK and the previous movej and
+#: lowering loops (docs/performance.md, "Motions and IK").
+PRE_CHANGE_OPTIONS: dict[str, object] = {"ik": "pybullet", "motion": "legacy"}
+
 
 class EnvError(CliportError):
     """The environment was used wrongly (no task, a URDF that does not load, ...)."""
@@ -58,7 +63,8 @@ class Environment(gym.Env):
     original layout (default: the generated cache); ``renderer`` is "tiny" or "egl"
     (docs/rendering.md); ``hz`` is the physics rate; ``cameras`` the observation cameras;
     ``deformable_world`` keeps the original's reset flag; ``parallel_render`` renders tiny cameras in
-    forked children (None: automatic).
+    forked children (None: automatic); ``ik`` is "analytic" (closed form, PyBullet as fallback) or
+    "pybullet"; ``motion`` is "fast" or "legacy" (robot.py). See :data:`PRE_CHANGE_OPTIONS`.
     """
 
     metadata = {"render_modes": []}
@@ -74,8 +80,14 @@ class Environment(gym.Env):
         cameras: tuple[CameraConfig, ...] = REALSENSE_CAMERAS,
         deformable_world: bool = True,
         parallel_render: bool | None = None,
+        ik: str = IK_SOLVERS[0],
+        motion: str = MOTIONS[0],
     ) -> None:
         self.renderer = cams.check_renderer(renderer)
+        if ik not in IK_SOLVERS or motion not in MOTIONS:
+            raise EnvError(f"ik must be one of {', '.join(IK_SOLVERS)} and motion one of "
+                           f"{', '.join(MOTIONS)}; got ik={ik!r}, motion={motion!r}")
+        self.ik, self.motion = ik, motion
         if not isinstance(hz, int) or hz <= 0:
             raise EnvError(f"hz must be a positive integer (physics steps per second), got {hz!r}")
         if assets_root is None:
@@ -229,7 +241,7 @@ class Environment(gym.Env):
         for rel, position in (("plane/plane.urdf", (0, 0, -0.001)), ("ur5/workspace.urdf", (0.5, 0, 0))):
             c.loadURDF(str(resolve_asset(self.assets_root, rel)), position, (0, 0, 0, 1))
         ur5_urdf = str(resolve_asset(self.assets_root, "ur5/ur5.urdf"))
-        self.robot = UR5(c, ur5_urdf, self.step_simulation, self.hz)
+        self.robot = UR5(c, ur5_urdf, self.step_simulation, self.hz, ik=self.ik, motion=self.motion)
         ee_cls = END_EFFECTORS.get(self.task.ee_type)
         if ee_cls is None:
             raise EnvError(f"task {self.task.name!r} asks for unknown end effector {self.task.ee_type!r}")
@@ -250,7 +262,9 @@ class Environment(gym.Env):
             primitive = PRIMITIVES.get(self.task.primitive)
             if primitive is None:
                 raise EnvError(f"task {self.task.name!r} asks for unknown primitive {self.task.primitive!r}")
-            timeout = primitive(self.movep, self.ee, poses[0], poses[1], **self.task.primitive_params)
+            steps = (lambda: self.step_counter) if self.motion == "fast" else None
+            timeout = primitive(self.movep, self.ee, poses[0], poses[1], physics_steps=steps,
+                                **self.task.primitive_params)
             if timeout:
                 return self.observe(), 0.0, True, False, self.info
         self.wait_static()
