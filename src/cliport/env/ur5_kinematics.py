@@ -144,89 +144,91 @@ def _wrap(angle: float) -> float:
 def solutions(position, quaternion) -> list[tuple[float, ...]]:
     """Every joint solution (6 angles in [-pi, pi)) putting the tool tip at (position, quaternion).
 
-    Scalar maths on purpose: a handful of 3-vectors costs less in plain floats than in numpy calls.
+    Scalar maths, unrolled on purpose: a few 3-vectors cost less in plain floats than in numpy calls.
     """
-    # tool0 pose: T06 = T_tip @ TIP_TO_TOOL0.
-    Rt = _quat_rows(quaternion)
-    R = tuple(tuple(sum(Rt[i][k] * _TIP_R[k][j] for k in range(3)) for j in range(3)) for i in range(3))
-    p = tuple(float(position[i]) + sum(Rt[i][k] * _TIP_T[k] for k in range(3)) for i in range(3))
-    x6 = (R[0][0], R[1][0], R[2][0])
-    y6 = (R[0][1], R[1][1], R[2][1])
-    z6 = (R[0][2], R[1][2], R[2][2])
+    (r00, r01, r02), (r10, r11, r12), (r20, r21, r22) = _quat_rows(quaternion)
+    (k00, k01, k02), (k10, k11, k12), (k20, k21, k22) = _TIP_R
+    kx, ky, kz = _TIP_T
+    # tool0 pose: T06 = T_tip @ TIP_TO_TOOL0; x6, y6, z6 are its axes, p its origin.
+    x6 = (r00 * k00 + r01 * k10 + r02 * k20, r10 * k00 + r11 * k10 + r12 * k20,
+          r20 * k00 + r21 * k10 + r22 * k20)
+    y6 = (r00 * k01 + r01 * k11 + r02 * k21, r10 * k01 + r11 * k11 + r12 * k21,
+          r20 * k01 + r21 * k11 + r22 * k21)
+    z6 = (r00 * k02 + r01 * k12 + r02 * k22, r10 * k02 + r11 * k12 + r12 * k22,
+          r20 * k02 + r21 * k12 + r22 * k22)
+    px = float(position[0]) + r00 * kx + r01 * ky + r02 * kz
+    py = float(position[1]) + r10 * kx + r11 * ky + r12 * kz
+    pz = float(position[2]) + r20 * kx + r21 * ky + r22 * kz
     # Wrist centre (joint 5 and joint 6 axes meet the flange normal): back d6 along tool0's z.
-    p5 = (p[0] - D6 * z6[0], p[1] - D6 * z6[1], p[2] - D6 * z6[2])
-    r = math.hypot(p5[0], p5[1])
+    p5x, p5y, p5z = px - D6 * z6[0], py - D6 * z6[1], pz - D6 * z6[2]
+    r = math.hypot(p5x, p5y)
     if r < 1e-12:
         return []
     shoulder = _acos(D4 / r)
     if shoulder is None:
         return []
     out = []
-    phi = math.atan2(p5[1], p5[0])
+    phi = math.atan2(p5y, p5x)
     for t1 in (phi + shoulder + math.pi / 2, phi - shoulder + math.pi / 2):
         s1, c1 = math.sin(t1), math.cos(t1)
-        wrist = _acos((p[0] * s1 - p[1] * c1 - D4) / D6)
+        wrist = _acos((px * s1 - py * c1 - D4) / D6)
         if wrist is None:
             continue
         for t5 in (wrist, -wrist):
             s5, c5 = math.sin(t5), math.cos(t5)
             if abs(s5) < _SINGULAR:
                 continue
-            # The base's x and y axes seen from tool0 are rows 0 and 1 of R.
-            t6 = math.atan2((-R[0][1] * s1 + R[1][1] * c1) / s5, (R[0][0] * s1 - R[1][0] * c1) / s5)
+            # The base's x and y axes seen from tool0 are rows 0 and 1 of R06.
+            t6 = math.atan2((-y6[0] * s1 + y6[1] * c1) / s5, (x6[0] * s1 - x6[1] * c1) / s5)
             s6, c6 = math.sin(t6), math.cos(t6)
-            # Frame 4 in the base: R04 = R06 Rz(-t6) Rx(pi/2) Rz(-t5); p04 = p5 - d5 z4.
-            a = tuple(c6 * x6[i] - s6 * y6[i] for i in range(3))
-            b = tuple(s6 * x6[i] + c6 * y6[i] for i in range(3))
-            x4 = tuple(c5 * a[i] - s5 * z6[i] for i in range(3))
-            y4 = tuple(s5 * a[i] + c5 * z6[i] for i in range(3))
-            p4 = tuple(p5[i] + D5 * b[i] for i in range(3))  # z4 = -b
-            # Into frame 1 (axes (c1, s1, 0), (0, 0, 1), (s1, -c1, 0), origin (0, 0, d1)); the arm's plane.
-            x14 = (c1 * x4[0] + s1 * x4[1], x4[2])
-            y14 = (c1 * y4[0] + s1 * y4[1], y4[2])
-            p14 = (c1 * p4[0] + s1 * p4[1], p4[2] - D1)
-            # Joint 3's origin: the wrist-1 origin moved back along frame 4's y by d4.
-            u, v = p14[0] - D4 * y14[0], p14[1] - D4 * y14[1]
+            # Frame 4 in the base: R04 = R06 Rz(-t6) Rx(pi/2) Rz(-t5); p04 = p5 - d5 z4, with z4 = -b.
+            ax, ay, az = c6 * x6[0] - s6 * y6[0], c6 * x6[1] - s6 * y6[1], c6 * x6[2] - s6 * y6[2]
+            bx, by, bz = s6 * x6[0] + c6 * y6[0], s6 * x6[1] + c6 * y6[1], s6 * x6[2] + c6 * y6[2]
+            x4x, x4y, x4z = c5 * ax - s5 * z6[0], c5 * ay - s5 * z6[1], c5 * az - s5 * z6[2]
+            y4x, y4y, y4z = s5 * ax + c5 * z6[0], s5 * ay + c5 * z6[1], s5 * az + c5 * z6[2]
+            p4x, p4y, p4z = p5x + D5 * bx, p5y + D5 * by, p5z + D5 * bz
+            # Into frame 1 (axes (c1, s1, 0), (0, 0, 1), (s1, -c1, 0), origin (0, 0, d1)): the arm's plane.
+            # Joint 3's origin is the wrist-1 origin moved back along frame 4's y by d4.
+            u = c1 * p4x + s1 * p4y - D4 * (c1 * y4x + s1 * y4y)
+            v = p4z - D1 - D4 * y4z
             n13 = math.hypot(u, v)
             if n13 < 1e-12:
                 continue
             elbow = _acos((n13 * n13 - A2 * A2 - A3 * A3) / (2 * A2 * A3))
             if elbow is None:
                 continue
-            t234 = math.atan2(x14[1], x14[0])
+            t234 = math.atan2(x4z, c1 * x4x + s1 * x4y)
+            base = -math.atan2(v, -u)
             for t3 in (elbow, -elbow):
-                t2 = -math.atan2(v, -u) + math.asin(max(-1.0, min(1.0, A3 * math.sin(t3) / n13)))
-                t4 = t234 - t2 - t3
-                out.append(tuple(_wrap(t) for t in (t1, t2, t3, t4, t5, t6)))
+                t2 = base + math.asin(max(-1.0, min(1.0, A3 * math.sin(t3) / n13)))
+                out.append((_wrap(t1), _wrap(t2), _wrap(t3), _wrap(t234 - t2 - t3), _wrap(t5), _wrap(t6)))
     return out
 
 
-def _nearest_turn(angle: float, reference: float) -> float:
-    """``angle`` plus the whole number of turns that brings it nearest ``reference``."""
-    return angle + 2 * math.pi * round((reference - angle) / (2 * math.pi))
-
-
-def _fit(angle: float, reference: float, lower: float, upper: float) -> float | None:
-    """The equivalent of ``angle`` nearest ``reference`` inside [lower, upper], or None."""
-    a = _nearest_turn(angle, reference)
-    if lower <= a <= upper:
-        return a
-    best = None
-    for b in (a - 2 * math.pi, a + 2 * math.pi):
-        if lower <= b <= upper and (best is None or abs(b - reference) < abs(best - reference)):
-            best = b
-    return best
+_TWO_PI = 2 * math.pi
 
 
 def solve(position, quaternion, current, lower, upper) -> np.ndarray | None:
-    """Joint angles (6,) float64 for a tool-tip pose: the in-limit solution nearest ``current``, or None."""
-    best, best_dist = None, math.inf
+    """Joint angles (6,) float64 for a tool-tip pose: the in-limit solution nearest ``current``, or None.
+
+    Each joint of each solution is first moved by whole turns to lie nearest the current value (where
+    an iterative solve started from the current joints would end), then into [lower, upper] if needed.
+    """
     current = [float(c) for c in current]
+    best, best_dist = None, math.inf
     for q in solutions(position, quaternion):
-        fitted = [_fit(q[j], current[j], lower[j], upper[j]) for j in range(6)]
-        if any(a is None for a in fitted):
-            continue
-        dist = sum((a - c) ** 2 for a, c in zip(fitted, current, strict=True))
-        if dist < best_dist:
+        fitted, dist = [], 0.0
+        for a, ref, lo, hi in zip(q, current, lower, upper, strict=True):
+            a += _TWO_PI * math.floor((ref - a) / _TWO_PI + 0.5)
+            if not lo <= a <= hi:
+                a = min((b for b in (a - _TWO_PI, a + _TWO_PI) if lo <= b <= hi),
+                        key=lambda b, ref=ref: abs(b - ref), default=None)
+                if a is None:
+                    break
+            fitted.append(a)
+            dist += (a - ref) ** 2
+            if dist >= best_dist:
+                break
+        else:
             best, best_dist = fitted, dist
     return None if best is None else np.array(best)
