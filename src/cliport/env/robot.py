@@ -39,6 +39,11 @@ IK_RANGES = [np.pi, 2.3562, 34, 34, 34, 34]
 IK_ITERATIONS = 100
 IK_RESIDUAL = 1e-5
 
+#: Near full stretch (elbow within this many radians of straight) PyBullet's iterative solve converges
+#: slowly and stops mm to cm short of the target; there the original's solve is kept, so the arm moves
+#: as it did (docs/fidelity.md). Elsewhere the closed form is used.
+NEAR_STRETCH_ELBOW = 0.8
+
 MOVEJ_SPEED = 0.01
 MOVEJ_TOLERANCE = 1e-2
 #: movej gives up after this many simulated seconds (converted to steps with the physics rate).
@@ -99,7 +104,7 @@ class UR5:
         if self.ik == "analytic":
             current = [s[0] for s in self._get_states()]
             exact = ur5_kinematics.solve(pose[0], pose[1], current, IK_LOWER, IK_UPPER)
-            if exact is not None:
+            if exact is not None and abs(exact[2]) >= NEAR_STRETCH_ELBOW:
                 return _wrap_last_four(np.float32(exact))
             self.ik_fallbacks += 1
         return self.solve_ik_pybullet(pose)
