@@ -136,7 +136,7 @@ def test_analytic_ik_against_pybullet_on_200_workspace_poses(arm):
     assert 0.3e-3 < float(np.median(pybullet_errors)) < 3e-3
 
 
-def test_unreachable_pose_falls_back_to_pybullet(sim_assets, small_cameras):
+def test_unreachable_and_stretched_poses_fall_back_to_pybullet(sim_assets, small_cameras):
     from cliport.env.blocks_scene import BlocksScene
     from cliport.env.environment import Environment
 
@@ -151,6 +151,12 @@ def test_unreachable_pose_falls_back_to_pybullet(sim_assets, small_cameras):
         near = (np.array([0.5, 0.1, 0.1]), yaw_quat(0.5))
         env.robot.solve_ik(near)
         assert env.robot.ik_fallbacks == 1
+        # Reachable but near full stretch: PyBullet's solve (the original's motion) is kept there.
+        stretched = (np.array([0.72, 0.3, 0.3]), yaw_quat(0.0))
+        exact = kin.solve(stretched[0], stretched[1], env.robot.joint_positions(), ur5.IK_LOWER, ur5.IK_UPPER)
+        assert exact is not None and abs(exact[2]) < ur5.NEAR_STRETCH_ELBOW
+        assert np.array_equal(env.robot.solve_ik(stretched), env.robot.solve_ik_pybullet(stretched))
+        assert env.robot.ik_fallbacks == 2
     finally:
         env.close()
 

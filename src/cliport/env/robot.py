@@ -7,7 +7,8 @@ physics step. The original's movej timeout was 5 s of wall-clock time; ours coun
 Two choices, both kept selectable so the pre-change path can still be measured (docs/performance.md):
 
 * ``ik``: "analytic" (default) solves the UR5's closed form (``ur5_kinematics``, tens of microseconds)
-  and falls back to PyBullet's null-space solve for poses it does not reach; "pybullet" is the original's
+  and falls back to PyBullet's null-space solve for poses it does not reach and near full stretch
+  (:data:`NEAR_STRETCH_ELBOW`); "pybullet" is the original's
   call (100 iterations, ~0.5 ms). Both are cast to float32 and wrapped the same way.
 * ``motion``: "fast" (default) runs the same movej arithmetic with less Python around each physics step
   (bound PyBullet calls, one vectorised tolerance test); it commands bit-identical joint targets.
