@@ -6,6 +6,12 @@ the tool tip exactly on the commanded pose where PyBullet's solve stops ~1 mm sh
 at sub-millimetre level (docs/fidelity.md); the oracle must still choose the same pick and place poses
 (within 1 mm and 1 degree) and reach the same reward. Cameras are 4x smaller than the benchmark's: the
 oracle reads the scene, not the images, so this only saves render time.
+
+One known amplifier: the oracle picks a uniformly random cell among the object's visible heightmap cells
+(the same random index in both runs). A sub-millimetre shift can add or drop one visible cell, and the
+same index then names another cell of the object. For the Hanoi disks (thin rings, many edge cells) this
+happens (seed 0: action 3 picks the same disk 5 cm away, same reward); there poses are compared up to
+the first action whose pick cell differs, and the picked objects and rewards over the whole episode.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from cliport.env.environment import PRE_CHANGE_OPTIONS, Environment  # noqa: E40
 from cliport.tasks.oracle import make_oracle  # noqa: E402
 from cliport.tasks.registry import make_task  # noqa: E402
 
+#: Tasks whose oracle pick cells can change with sub-millimetre shifts (see the module docstring).
+SAMPLED_PICK_TASKS = {"towers-of-hanoi-seq-seen-colors"}
 SLOW_TASKS = [
     "put-block-in-bowl-seen-colors", "block-insertion", "stack-block-pyramid-seq-seen-colors",
     "towers-of-hanoi-seq-seen-colors", "palletizing-boxes",
@@ -72,6 +80,12 @@ def action_differences(old: list, new: list) -> tuple[float, float]:
 def check_same_episode(task_name: str, seed: int, assets, cameras) -> None:
     old, old_reward = rollout(task_name, seed, assets, cameras, **PRE_CHANGE_OPTIONS)
     new, new_reward = rollout(task_name, seed, assets, cameras)
+    assert [a.extras.get("object_id") for a in old] == [a.extras.get("object_id") for a in new]
+    if task_name in SAMPLED_PICK_TASKS:
+        same_cell = [a.extras.get("pick_pixel") == b.extras.get("pick_pixel")
+                     for a, b in zip(old, new, strict=True)]
+        n = same_cell.index(False) if False in same_cell else len(old)
+        old, new = old[:n], new[:n]
     dp, da = action_differences(old, new)
     where = f"{task_name} seed {seed}"
     assert dp < 1e-3 and da < 1.0, f"{where}: actions differ by {dp * 1e3:.2f} mm, {da:.2f} deg"
