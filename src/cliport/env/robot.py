@@ -105,7 +105,7 @@ class UR5:
         if self.ik == "analytic":
             current = [s[0] for s in self._get_states()]
             exact = ur5_kinematics.solve(pose[0], pose[1], current, IK_LOWER, IK_UPPER)
-            if exact is not None and abs(exact[2]) >= NEAR_STRETCH_ELBOW:
+            if exact is not None and abs(math.remainder(exact[2], 2 * math.pi)) >= NEAR_STRETCH_ELBOW:
                 return _wrap_last_four(np.float32(exact))
             self.ik_fallbacks += 1
         return self.solve_ik_pybullet(pose)
