@@ -1,15 +1,19 @@
-"""Time the simulator: reset, a pick-and-place step, camera renders (tiny vs egl), fusion; prints a table.
+"""Time the simulator, pre-change path vs new default side by side: reset, a pick-and-place step, renders.
 
-Wall time and process CPU time are both shown: on a shared machine the CPU time is the steadier figure.
+``old`` is ``Environment(**PRE_CHANGE_OPTIONS)`` (the simulator as before issue 10), ``new`` the default
+``Environment()``; both on the same seeds in one run. Wall time and CPU time (this process plus its
+waited-for children, i.e. the forked camera renders) are both shown: on a shared machine the CPU time
+is the steadier figure, and it is what a core pays.
 ``--compare-renderers`` instead measures how much the fused 320x160 inputs differ between the tiny and
 egl renderers on a few scenes (docs/rendering.md).
 
-Run: ``python benchmarks/bench_env.py [--repeats N] [--task put-block-in-bowl-seen-colors]``
+Run: ``python benchmarks/bench_env.py [--repeats N] [--task put-block-in-bowl-seen-colors] [--renderer egl]``
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import time
 from collections.abc import Callable
 
@@ -17,18 +21,24 @@ import numpy as np
 
 from cliport.env import cameras as cams
 from cliport.env.blocks_scene import BlocksScene
-from cliport.env.environment import Environment
-from cliport.geometry import ORACLE_CAMERA, REALSENSE_CAMERAS, yaw_quat
+from cliport.env.environment import PRE_CHANGE_OPTIONS, Environment
+from cliport.geometry import yaw_quat
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its waited-for children (the forked camera renders)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def timed(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
-    """Median wall and CPU milliseconds of ``fn`` over ``repeats`` runs."""
+    """Median wall and CPU milliseconds of ``fn`` over ``repeats`` runs (CPU includes forked children)."""
     wall, cpu = [], []
     for _ in range(repeats):
-        w0, c0 = time.perf_counter(), time.process_time()
+        w0, c0 = time.perf_counter(), _cpu()
         fn()
         wall.append((time.perf_counter() - w0) * 1e3)
-        cpu.append((time.process_time() - c0) * 1e3)
+        cpu.append((_cpu() - c0) * 1e3)
     return float(np.median(wall)), float(np.median(cpu))
 
 
@@ -56,58 +66,69 @@ def time_steps(env: Environment, seeds, repeats: int) -> tuple[float, float, int
         env.reset(seed=next(seeds))
         action = pick_place_action(env, 0)
         start = env.step_counter
-        w0, c0 = time.perf_counter(), time.process_time()
+        w0, c0 = time.perf_counter(), _cpu()
         env.step(action)
         wall.append((time.perf_counter() - w0) * 1e3)
-        cpu.append((time.process_time() - c0) * 1e3)
+        cpu.append((_cpu() - c0) * 1e3)
         counts.append(env.step_counter - start)
     return float(np.median(wall)), float(np.median(cpu)), int(np.median(counts))
 
 
-def bench(task_name: str | None, repeats: int, renderers: list[str]) -> list[tuple[str, float, float, str]]:
-    rows = []
-    for renderer in renderers:
-        env = Environment(make_task(task_name), renderer=renderer)
-        seeds = iter(range(1000))
-        env.reset(seed=next(seeds))  # warm-up: asset generation, file caches
-        w, c = timed(lambda: env.reset(seed=next(seeds)), repeats)  # noqa: B023
-        rows.append((f"reset ({renderer})", w, c, "incl. task reset and first observation"))
+#: The original's figures (put-block-in-bowl, wall, quiet machine; docs/performance.md), milliseconds.
+ORIGINAL_MS = {"reset": 3500.0, "step": 1100.0, "render3": 665.0, "oracle": 350.0}
+PATH_OPTIONS = {"old": PRE_CHANGE_OPTIONS, "new": {}}
 
-        w, c, n = time_steps(env, seeds, repeats)
-        rows.append((f"pick-place step + 3-camera render ({renderer})", w, c, f"median {n} physics steps"))
-        label = f"{renderer}, forked" if env.parallel_render else renderer
+
+def bench_path(task_name: str | None, repeats: int, renderer: str, options: dict) -> dict[str, tuple]:
+    """{row key: (label, wall ms, cpu ms, note)} for one environment configuration."""
+    rows: dict[str, tuple] = {}
+    env = Environment(make_task(task_name), renderer=renderer, **options)
+    seeds = iter(range(1000))
+    env.reset(seed=next(seeds))  # warm-up: asset generation, file caches
+    w, c = timed(lambda: env.reset(seed=next(seeds)), repeats)  # noqa: B023
+    rows["reset"] = ("reset", w, c, "task reset + first observation")
+    w, c, n = time_steps(env, seeds, repeats)
+    rows["step"] = ("pick-place step + 3-camera render", w, c, f"median {n} physics steps")
+    w, c = timed(lambda: [cams.render(env.client, cfg, renderer) for cfg in env.cameras], repeats)
+    rows["render3"] = ("3-camera render, serial", w, c, "480x640 RGB + depth x3")
+    if env.parallel_render:
         w, c = timed(env.observe, repeats)
-        rows.append((f"3-camera render ({label})", w, c, "480x640 RGB + depth x3; cpu = parent only"))
-        if env.parallel_render:
-            w, c = timed(lambda: [cams.render(env.client, cfg, renderer) for cfg in env.cameras],  # noqa: B023
-                         repeats)
-            rows.append((f"3-camera render ({renderer}, serial)", w, c, "parallel_render=False"))
-        w, c = timed(lambda: cams.render(env.client, ORACLE_CAMERA, renderer, segmentation=True),  # noqa: B023
-                     repeats)
-        rows.append((f"oracle camera render ({renderer})", w, c, "with segmentation"))
-        w, c = timed(env.render_oracle, repeats)
-        rows.append((f"render_oracle ({renderer})", w, c, "render + reconstruct over TASK_BOUNDS"))
-        if renderer == renderers[0]:
-            obs = env.observe()
-            w, c = timed(lambda: env.fused_input(obs), repeats)  # noqa: B023
-            rows.append(("heightmap fusion (3 cameras)", w, c, "320x160x6 network input"))
-        env.close()
+        rows["render3f"] = ("3-camera render, forked", w, c, "env.observe(); cpu incl. children")
+    w, c = timed(env.render_oracle, repeats)
+    rows["oracle"] = ("render_oracle", w, c, "oracle camera + segmentation + reconstruct")
+    obs = env.observe()
+    w, c = timed(lambda: env.fused_input(obs), repeats)
+    rows["fuse"] = ("heightmap fusion (3 cameras)", w, c, "320x160x6 network input")
+    env.close()
 
-    # Physics only: same scene, no cameras rendered.
-    env = Environment(make_task(task_name), cameras=())
+    env = Environment(make_task(task_name), renderer=renderer, cameras=(), **options)  # physics only
     seeds = iter(range(1000))
     env.reset(seed=next(seeds))
     w, c, n = time_steps(env, seeds, repeats)
-    rows.append(("pick-place step, physics only", w, c, f"median {n} physics steps"))
+    rows["physics"] = ("pick-place step, no render", w, c, f"median {n} physics steps")
     w, c = timed(lambda: env.reset(seed=next(seeds)), repeats)
-    rows.append(("reset, no camera render", w, c, "task reset + settle"))
-    w, c = timed(lambda: [env.client.stepSimulation() for _ in range(100)], repeats)
-    rows.append(("physics step (x1)", w / 100, c / 100, "stepSimulation at 480 Hz"))
-    pose = ((0.5, 0.1, 0.2), yaw_quat(0.3))
-    w, c = timed(lambda: [env.robot.solve_ik(pose) for _ in range(20)], repeats)
-    rows.append(("IK solve (x1)", w / 20, c / 20, "100 iterations, null space"))
+    rows["reset0"] = ("reset, no camera render", w, c, "task reset + settle")
     env.close()
     return rows
+
+
+def bench(task_name: str | None, repeats: int, renderer: str) -> list[str]:
+    """Rows of the side-by-side table: old path, new default, original."""
+    results = {path: bench_path(task_name, repeats, renderer, opts) for path, opts in PATH_OPTIONS.items()}
+    head = (f"{'operation':38s} {'old wall':>9s} {'old cpu':>9s} {'new wall':>9s} {'new cpu':>9s} "
+            f"{'original':>9s} {'new vs orig (wall/cpu)':>23s}  note")
+    lines = [head, "-" * len(head)]
+    for key, (label, *_rest) in results["new"].items():
+        old = results["old"].get(key)
+        new = results["new"][key]
+        orig = ORIGINAL_MS.get(key)
+        ratio = f"{orig / new[1]:.2f}x / {orig / new[2]:.2f}x" if orig else "-"
+        old_w, old_c = (f"{old[1]:9.1f}", f"{old[2]:9.1f}") if old else (f"{'-':>9s}",) * 2
+        orig_s = f"{orig:9.0f}" if orig else f"{'-':>9s}"
+        lines.append(
+            f"{label:38s} {old_w} {old_c} {new[1]:9.1f} {new[2]:9.1f} {orig_s} {ratio:>23s}  {new[3]}"
+        )
+    return lines
 
 
 def compare_renderers(seeds: int, task_name: str | None) -> list[tuple[str, str]]:
@@ -142,7 +163,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--task", default=None, help="a registered task (default: the built-in blocks scene)")
-    parser.add_argument("--renderers", default="tiny,egl")
+    parser.add_argument("--renderer", default="tiny")
     parser.add_argument("--compare-renderers", type=int, default=0, metavar="N",
                         help="instead of timing, compare tiny and egl fused maps on N scenes")
     args = parser.parse_args()
@@ -152,14 +173,11 @@ def main() -> None:
         for name, value in rows:
             print(f"{name:<{width}}  {value}")
         return
-    renderers = [r for r in args.renderers.split(",") if r]
-    timings = bench(args.task, args.repeats, renderers)
     scene = args.task or "built-in blocks (3)"
-    print(f"scene: {scene}; cameras: {len(REALSENSE_CAMERAS)}; repeats {args.repeats}")
-    width = max(len(r[0]) for r in timings)
-    print(f"{'operation':<{width}}  {'wall ms':>9}  {'cpu ms':>9}  note")
-    for name, wall, cpu, note in timings:
-        print(f"{name:<{width}}  {wall:9.1f}  {cpu:9.1f}  {note}")
+    print(f"scene: {scene}; renderer {args.renderer}; repeats {args.repeats}; times in ms (median); "
+          "old = Environment(**PRE_CHANGE_OPTIONS), new = Environment()")
+    for line in bench(args.task, args.repeats, args.renderer):
+        print(line)
 
 
 if __name__ == "__main__":

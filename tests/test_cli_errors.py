@@ -9,10 +9,10 @@ from cliport.cli import main
     ("argv", "message"),
     [
         (["train", "train.agent=bogus"], "bogus"),
-        (["train", "train.task=bogus-task", "train.agent=transporter"], "unknown task 'bogus-task'"),
+        (["train", "train.task=bogus-task", "train.agent=transporter"], "unknown task or group 'bogus-task'"),
         (["train", "train.nope=1"], "unknown key 'train.nope'"),
         (["train", "train.n_demos=abc"], "train.n_demos"),
-        (["eval", "eval_task=nope", "agent=transporter"], "unknown task 'nope'"),
+        (["eval", "eval_task=nope", "agent=transporter"], "unknown task or group 'nope'"),
         (["eval", "eval_task=block-insertion", "agent=transporter", "data_dir=/nonexistent"],
          "does not exist"),
         (["eval", "eval_task=multi-language-conditioned", "agent=cliport"], "task group"),

@@ -9,6 +9,7 @@ as one line with exit code 2; ``CLIPORT_DEBUG=1`` shows the traceback instead.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import sys
@@ -55,6 +56,8 @@ def _usage() -> str:
 
 #: File-system errors that name a path the user gave: reported in one line, like a CliportError.
 _PATH_ERRORS = (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError, FileExistsError)
+#: Disk full, quota, read-only file system: one line naming the path and the remedy.
+_STORAGE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,6 +88,13 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"cliport {name}: error: {err.strerror}: {err.filename}; check that path "
               "(CLIPORT_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return 2
+    except OSError as err:
+        if debug or err.errno not in _STORAGE_ERRNOS:
+            raise
+        from cliport.atomic import storage_error
+
+        print(f"cliport {name}: error: {storage_error(err.filename or '?', err)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"cliport {name}: interrupted", file=sys.stderr)

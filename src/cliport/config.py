@@ -56,11 +56,9 @@ def to_object(cfg: DictConfig) -> Any:
 
 def save_config(cfg: DictConfig, path: str | Path) -> None:
     """Write the resolved config as YAML, atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(OmegaConf.to_yaml(cfg, resolve=True))
-    tmp.replace(path)
+    from cliport.atomic import write_bytes_atomic
+
+    write_bytes_atomic(path, OmegaConf.to_yaml(cfg, resolve=True).encode("utf-8"))
 
 
 def load_config(schema: Any, path: str | Path) -> DictConfig:

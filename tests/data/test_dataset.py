@@ -70,7 +70,7 @@ def test_n_demos_subset_is_seeded_and_checked(toy):
     b = DemoDataset(toy, n_demos=3, seed=7)
     assert len(a) == 3 and a.selected.tolist() == b.selected.tolist()
     assert len({tuple(DemoDataset(toy, n_demos=2, seed=s).selected) for s in range(12)}) > 1
-    with pytest.raises(DatasetError, match="asked for 9 demos but only 5 exist"):
+    with pytest.raises(DatasetError, match="holds 5 episodes but n_demos=9 were asked for; generate them"):
         DemoDataset(toy, n_demos=9)
 
 

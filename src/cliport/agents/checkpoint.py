@@ -10,6 +10,8 @@ No pickle anywhere: loading a checkpoint cannot run code.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import tempfile
@@ -61,18 +63,80 @@ def save_agent(policy: Policy, path: str | Path, extra_metadata: dict[str, str] 
 
 
 def write_safetensors(path: str | Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str]) -> Path:
-    """Write a safetensors file atomically: a temporary name in the same folder, then a rename."""
+    """Write a safetensors file atomically: a temporary name in the same folder, fsync, then a rename.
+
+    The temporary is ``.tmp-<name>.<random>`` (never matched by checkpoint selection, removed by the
+    trainer's start-up); a full disk or read-only folder raises a ``StorageError`` naming ``path``.
+    """
+    from cliport.atomic import FILE_MODE, TMP_PREFIX, storage_error
+    from cliport.faultpoints import crash_point
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{path.name}.", dir=path.parent)
+        os.fchmod(fd, FILE_MODE)
+        os.close(fd)
         save_file(tensors, tmp, metadata=metadata)
+        os.chmod(tmp, FILE_MODE)
+        _sort_metadata(tmp)
+        crash_point("checkpoint")  # temporary complete, not yet synced nor renamed
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp = None
+    except BaseException as err:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        if isinstance(err, OSError | SafetensorError) and not isinstance(err, FileNotFoundError):
+            raise storage_error(path, _as_os_error(err)) from err
         raise
     return path
+
+
+def _sort_metadata(path: str) -> None:
+    """Rewrite the header with its metadata keys sorted, in place (same length).
+
+    safetensors writes the metadata map in a per-process random (hash) order, so the same weights gave
+    different file bytes from run to run; sorted, a resumed training ends with the very same file.
+    """
+    with open(path, "r+b") as f:
+        n = int.from_bytes(f.read(8), "little")
+        raw = f.read(n)
+        header = json.loads(raw)
+        if "__metadata__" in header:
+            header["__metadata__"] = dict(sorted(header["__metadata__"].items()))
+        text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        if len(text) <= n:
+            f.seek(8)
+            f.write(text + b" " * (n - len(text)))
+
+
+def _as_os_error(err: BaseException) -> OSError:
+    """safetensors reports I/O failures as SafetensorError text; recover the errno where it says one."""
+    if isinstance(err, OSError):
+        return err
+    text = str(err)
+    for code in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES):
+        if os.strerror(code) in text:
+            return OSError(code, os.strerror(code))
+    return OSError(errno.EIO, text)
+
+
+@contextlib.contextmanager
+def pinned(path: str | Path):
+    """Yield a name for ``path`` that keeps meaning the file opened now, even if it is replaced meanwhile.
+
+    A trainer renames a new ``last.ckpt`` over the old one while an evaluation may be reading it; the
+    header and the tensors must come from the same file, so both are read through ``/proc/self/fd``.
+    """
+    with open(path, "rb") as f:
+        proc = f"/proc/self/fd/{f.fileno()}"
+        yield proc if os.path.exists(proc) else str(path)
 
 
 def read_checkpoint(path: str | Path) -> tuple[AgentConfig, dict[str, torch.Tensor], dict[str, str]]:
@@ -90,19 +154,26 @@ def read_checkpoint(path: str | Path) -> tuple[AgentConfig, dict[str, torch.Tens
     try:
         from safetensors import safe_open
 
-        with safe_open(str(path), framework="pt") as f:
-            metadata = dict(f.metadata() or {})
-        state = load_file(str(path))
+        with pinned(path) as name:
+            with safe_open(name, framework="pt") as f:
+                metadata = dict(f.metadata() or {})
+            state = load_file(name)
     except (SafetensorError, OSError, ValueError) as err:
         raise CheckpointError(f"checkpoint {path} is not a readable safetensors file: {err}") from None
     if metadata.get("format") != FORMAT_NAME:
         raise CheckpointError(
             f"checkpoint {path} is not a cliport agent checkpoint (no '{FORMAT_NAME}' header)"
         )
-    version = int(metadata.get("format_version", "0"))
+    try:
+        version = int(metadata.get("format_version", "0"))
+    except ValueError:
+        raise CheckpointError(
+            f"checkpoint {path} has a bad format_version {metadata.get('format_version')!r} in its header"
+        ) from None
     if version > FORMAT_VERSION:
         raise CheckpointError(
-            f"checkpoint {path} has format version {version}; this cliport reads up to {FORMAT_VERSION}"
+            f"checkpoint {path} has format version {version}; this cliport reads up to {FORMAT_VERSION}: "
+            "upgrade cliport (pip install -U cliport) to read it"
         )
     try:
         config = AgentConfig.from_dict(json.loads(metadata["config"]))

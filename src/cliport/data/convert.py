@@ -122,7 +122,7 @@ def convert_dataset(
             continue
         from cliport.data.index import _episode_summary
 
-        n_actions, total = _episode_summary(out)
+        n_actions, total = _episode_summary(out, task, mode)
         entries.append(EpisodeEntry(len(entries), seed, str(out.relative_to(dst)), n_actions, total))
         if progress is not None:
             progress(k + 1, len(items))

@@ -19,7 +19,8 @@ import torch.utils.data
 
 from cliport.data.augment import perturb, warp_image
 from cliport.data.episode import Episode, EpisodeFileError, load_episode
-from cliport.data.store import DatasetError, dataset_folder, read_meta
+from cliport.data.index import check_episode_origin
+from cliport.data.store import DatasetError, dataset_folder, more_demos_hint, read_meta
 from cliport.env.heightmap import network_input
 from cliport.geometry import INPUT_BOUNDS, PIXEL_SIZE, quat_to_eulerXYZ, xyz_to_pix
 from cliport.types import Sample
@@ -54,7 +55,9 @@ class EpisodeFolder:
         if index in self._cache:
             return self._cache[index]
         entry = self.meta.episodes[index]
-        episode = load_episode(self.folder / entry.file)
+        path = self.folder / entry.file
+        episode = load_episode(path)
+        check_episode_origin(path, episode.task, episode.mode, self.task, self.meta.mode or episode.mode)
         if self.cache:
             self._cache[index] = episode
         return episode
@@ -108,14 +111,19 @@ def to_sample(item: dict[str, Any]) -> Sample:
                   item.get("goal_image"), item["task"])
 
 
-def _subset(n_available: int, n_demos: int, rng: np.random.Generator, where: str, strict: bool) -> np.ndarray:
+def _subset(n_available: int, n_demos: int, rng: np.random.Generator, source: EpisodeFolder,
+            strict: bool) -> np.ndarray:
     if n_available == 0:
-        raise DatasetError(f"{where} holds no episodes")
+        raise DatasetError(f"{source.folder} holds no episodes; "
+                           f"{more_demos_hint(source.folder, source.task, source.meta.mode, 1)}")
     if n_demos <= 0:
         return np.arange(n_available)
     if n_demos > n_available:
         if strict:
-            raise DatasetError(f"{where}: asked for {n_demos} demos but only {n_available} exist")
+            raise DatasetError(
+                f"{source.folder} holds {n_available} episodes but n_demos={n_demos} were asked for; "
+                f"{more_demos_hint(source.folder, source.task, source.meta.mode, n_demos)}, or ask for fewer"
+            )
         n_demos = n_available
     return np.sort(rng.choice(n_available, size=n_demos, replace=False))
 
@@ -181,7 +189,7 @@ class DemoDataset(_SamplingDataset):
                          skip_bad=skip_bad)
         self.source = EpisodeFolder(folder, cache=cache)
         rng = np.random.default_rng([self.seed, 0xD340])
-        self.selected = _subset(len(self.source), n_demos, rng, str(self.source.folder), strict=True)
+        self.selected = _subset(len(self.source), n_demos, rng, self.source, strict=True)
 
     def __len__(self) -> int:
         return len(self.selected)
@@ -211,7 +219,7 @@ class MultiTaskDataset(_SamplingDataset):
         self.members = list(self.group.members(mode))
         self.sources = [EpisodeFolder(dataset_folder(data_dir, m, mode), cache=cache) for m in self.members]
         rng = np.random.default_rng([self.seed, 0xD340])
-        self.selected = [_subset(len(s), n_demos, rng, str(s.folder), strict=False) for s in self.sources]
+        self.selected = [_subset(len(s), n_demos, rng, s, strict=False) for s in self.sources]
         k = len(self.members)
         attr = self.group.attribute_task
         if mode == "train" and attr is not None and attr in self.members and k > 1:

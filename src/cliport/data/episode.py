@@ -31,6 +31,8 @@ HEIGHT_UNIT = 1e-4
 _MAX_HEIGHT = np.iinfo(np.uint16).max * HEIGHT_UNIT
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _REQUIRED = ("color", "height", "pick", "place", "reward", "instruction", "meta")
+#: What to do about a damaged episode file: a rerun of ``cliport demos`` regenerates missing episodes.
+REGENERATE = "delete it and rerun the `cliport demos` command that made the dataset (it regenerates it)"
 
 
 class EpisodeFileError(CliportError, OSError):
@@ -172,12 +174,14 @@ def load_episode(path: str | Path, *, raw: bool = False) -> Episode:
         with np.load(path, allow_pickle=False) as z:
             missing = [k for k in _REQUIRED if k not in z.files]
             if missing:
-                raise EpisodeFileError(f"episode file {path} lacks fields {missing} (not a cliport episode?)")
+                raise EpisodeFileError(
+                    f"episode file {path} lacks fields {missing} (not a cliport episode?); {REGENERATE}"
+                )
             meta = json.loads(str(z["meta"][()]))
             if meta.get("format_version") != FORMAT_VERSION:
                 raise EpisodeFileError(
                     f"episode file {path} has format version {meta.get('format_version')!r}; "
-                    f"this cliport reads version {FORMAT_VERSION}"
+                    f"this cliport reads version {FORMAT_VERSION}; {REGENERATE}"
                 )
             extras = [json.loads(s) for s in z["extras"].tolist()] if "extras" in z.files else []
             return Episode(
@@ -204,7 +208,7 @@ def load_episode(path: str | Path, *, raw: bool = False) -> Episode:
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, TypeError, json.JSONDecodeError,
             zlib.error) as err:
         raise EpisodeFileError(
-            f"episode file {path} is corrupt or truncated ({type(err).__name__}: {err})"
+            f"episode file {path} is corrupt or truncated ({type(err).__name__}: {err}); {REGENERATE}"
         ) from err
 
 

@@ -23,7 +23,8 @@ from typing import Any, Protocol
 from cliport.data.atomic import remove_stale_temporaries
 from cliport.data.config import DemosConfig
 from cliport.data.episode import save_episode
-from cliport.data.index import build_index
+from cliport.data.index import _episode_summary, build_index
+from cliport.data.lock import exclusive_writer
 from cliport.data.rollout import RunResult
 from cliport.data.schedule import Outcomes, Shard, schedule
 from cliport.data.store import (
@@ -33,7 +34,9 @@ from cliport.data.store import (
     append_attempt,
     dataset_folder,
     episode_file,
+    logged_attempts,
     read_attempts,
+    seed_of,
     trim_log,
 )
 from cliport.errors import CliportError, ConfigError
@@ -140,9 +143,27 @@ def generate(cfg: DemosConfig, progress: Callable[[int, int, int], None] | None 
     cfg.validate()
     shard = Shard.parse(cfg.shard)
     folder = dataset_folder(cfg.data_dir, cfg.task, cfg.mode)
-    for sub in (folder, folder / EPISODES, folder / VIDEOS):
-        remove_stale_temporaries(sub)
+    if not cfg.merge:
+        load_factory(cfg.runner)
+        check_runner(cfg)
+    if not cfg.save_data:  # a dry run writes nothing, so it needs no lock
+        return _generate(cfg, shard, folder, progress)
+    writer = "main" if cfg.merge else _writer_name(shard)
+
+    def cleanup() -> None:
+        for sub in (folder, folder / EPISODES, folder / VIDEOS, folder / ATTEMPTS):
+            remove_stale_temporaries(sub)
+
+    with exclusive_writer(folder, writer, cleanup):
+        return _generate(cfg, shard, folder, progress)
+
+
+def _generate(
+    cfg: DemosConfig, shard: Shard, folder: Path, progress: Callable[[int, int, int], None] | None
+) -> GenerateReport:
     log = folder / ATTEMPTS / f"{_writer_name(shard)}.log"
+    if shard.count == 1 and cfg.save_data and not cfg.merge:
+        _log_unlogged_episodes(folder, log)
     outcomes = Outcomes(read_attempts(folder))
     start = time.perf_counter()
     attempts = successes = 0
@@ -151,8 +172,6 @@ def generate(cfg: DemosConfig, progress: Callable[[int, int, int], None] | None 
         sel = build_index(folder, cfg.task, cfg.mode, cfg.n, outcomes)
         return GenerateReport(folder, 0, 0, time.perf_counter() - start, True, sel)
 
-    load_factory(cfg.runner)
-    check_runner(cfg)
     own = schedule(cfg.mode, shard)
     in_flight: dict[cf.Future, int] = {}
     exhausted = False
@@ -201,6 +220,27 @@ def generate(cfg: DemosConfig, progress: Callable[[int, int, int], None] | None 
         if shard.count == 1 and selected:
             trim_log(log, selected[-1])
     return GenerateReport(folder, attempts, successes, time.perf_counter() - start, complete, selected or [])
+
+
+def _log_unlogged_episodes(folder: Path, log: Path) -> None:
+    """Log the episodes whose writer was killed before its log line was complete.
+
+    The episode file is the proof of success, so the seed is not attempted again; its line is written
+    now (reward from the file) so that the finished log is the same bytes as an uninterrupted run's.
+    """
+    logged = logged_attempts(folder)
+    for path in sorted((folder / EPISODES).glob("*.npz")):
+        try:
+            seed = seed_of(path)
+        except ValueError:
+            continue
+        if seed not in logged:
+            try:
+                _, total = _episode_summary(path)
+            except CliportError:
+                path.unlink()  # unreadable (cannot happen with atomic writes): attempt the seed again
+                continue
+            append_attempt(log, seed, True, total)
 
 
 def _make_executor(cfg: DemosConfig) -> Any:

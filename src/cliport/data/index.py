@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cliport.data.episode import EpisodeFileError
+from cliport.data.episode import REGENERATE, EpisodeFileError
 from cliport.data.schedule import FIRST_SEED, STEP, Outcomes
 from cliport.data.store import (
     DatasetError,
@@ -26,16 +26,32 @@ from cliport.data.store import (
 )
 
 
-def _episode_summary(path: Path) -> tuple[int, float]:
-    """(n_actions, total_reward) from the small ``meta`` member only (the maps are not decompressed)."""
+def _episode_summary(path: Path, task: str | None = None, mode: str | None = None) -> tuple[int, float]:
+    """(n_actions, total_reward) from the small ``meta`` member only (the maps are not decompressed).
+
+    Given ``task`` and ``mode``, an episode of another task or mode (a file copied into the wrong
+    folder) is refused.
+    """
     try:
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"][()]))
-        return int(meta["n_actions"]), float(meta["total_reward"])
+        summary = int(meta["n_actions"]), float(meta["total_reward"])
     except Exception as err:  # noqa: BLE001 - any damage is reported with the file name
         raise EpisodeFileError(
-            f"episode file {path} is corrupt or truncated ({type(err).__name__}: {err})"
+            f"episode file {path} is corrupt or truncated ({type(err).__name__}: {err}); {REGENERATE}"
         ) from err
+    if task is not None and mode is not None:
+        check_episode_origin(path, str(meta.get("task", "")), str(meta.get("mode", "")), task, mode)
+    return summary
+
+
+def check_episode_origin(path: Path, got_task: str, got_mode: str, task: str, mode: str) -> None:
+    """Raise :class:`EpisodeFileError` if an episode's recorded task/mode is not its folder's."""
+    if (got_task and got_task != task) or (got_mode and got_mode != mode):
+        raise EpisodeFileError(
+            f"episode file {path} is an episode of {got_task}-{got_mode}, not of this folder's "
+            f"{task}-{mode}; {REGENERATE}"
+        )
 
 
 def build_index(
@@ -57,7 +73,7 @@ def build_index(
     entries = []
     for index, seed in enumerate(selected):
         path = episode_file(folder, seed)
-        n_actions, total = _episode_summary(path)
+        n_actions, total = _episode_summary(path, task, mode)
         entries.append(EpisodeEntry(index, seed, str(path.relative_to(folder)), n_actions, total))
     meta = DatasetMeta(
         task=task,

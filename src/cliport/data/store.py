@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cliport.data.atomic import write_bytes_atomic, write_json_atomic
+from cliport.data.atomic import append_line, write_bytes_atomic, write_json_atomic
 from cliport.data.episode import FORMAT_VERSION, HEIGHT_UNIT
 from cliport.errors import CliportError
 from cliport.geometry import INPUT_BOUNDS, PIXEL_SIZE, REALSENSE_CAMERAS
@@ -37,6 +36,11 @@ class DatasetError(CliportError, ValueError):
 
 def dataset_folder(data_dir: str | Path, task: str, mode: str) -> Path:
     return Path(data_dir) / f"{task}-{mode}"
+
+
+def more_demos_hint(folder: str | Path, task: str, mode: str, n: int) -> str:
+    """What to run to have ``n`` episodes in ``folder`` (a ``{task}-{mode}`` dataset folder)."""
+    return f"generate them with `cliport demos task={task} mode={mode} n={n} data_dir={Path(folder).parent}`"
 
 
 def episode_file(folder: str | Path, seed: int) -> Path:
@@ -125,17 +129,29 @@ def read_meta(folder: str | Path) -> DatasetMeta:
 
 
 def append_attempt(log: Path, seed: int, ok: bool, total_reward: float) -> None:
-    """Append one line and fsync; a kill mid-write leaves at most one partial last line (ignored)."""
-    log.parent.mkdir(parents=True, exist_ok=True)
-    line = f"{int(seed)} {'ok' if ok else 'fail'} {float(total_reward)!r}\n"
-    with open(log, "a", encoding="ascii") as f:
-        f.write(line)
-        f.flush()
-        os.fsync(f.fileno())
+    """Append one line and fsync; a kill mid-write leaves at most one partial last line (ignored, and
+    closed by the next append so that it never merges with the next line)."""
+    append_line(log, f"{int(seed)} {'ok' if ok else 'fail'} {float(total_reward)!r}\n")
 
 
 def read_attempts(folder: str | Path) -> dict[int, bool]:
     """All known outcomes: seed -> success. Episode files on disk count as successes."""
+    folder = Path(folder)
+    outcomes = logged_attempts(folder)
+    for p in (folder / EPISODES).glob("*.npz"):
+        try:
+            outcomes[seed_of(p)] = True
+        except ValueError:
+            continue
+    # A logged success whose file is gone (deleted by hand) must be regenerated.
+    for seed, ok in list(outcomes.items()):
+        if ok and not episode_file(folder, seed).is_file():
+            del outcomes[seed]
+    return outcomes
+
+
+def logged_attempts(folder: str | Path) -> dict[int, bool]:
+    """Outcomes written in the attempt logs only (seed -> success); partial lines are skipped."""
     folder = Path(folder)
     outcomes: dict[int, bool] = {}
     for log in sorted((folder / ATTEMPTS).glob("*.log")):
@@ -147,15 +163,6 @@ def read_attempts(folder: str | Path) -> dict[int, bool]:
                 outcomes[int(parts[0])] = parts[1] == "ok"
             except ValueError:
                 continue
-    for p in (folder / EPISODES).glob("*.npz"):
-        try:
-            outcomes[seed_of(p)] = True
-        except ValueError:
-            continue
-    # A logged success whose file is gone (deleted by hand) must be regenerated.
-    for seed, ok in list(outcomes.items()):
-        if ok and not episode_file(folder, seed).is_file():
-            del outcomes[seed]
     return outcomes
 
 

@@ -20,6 +20,8 @@ from cliport.types import Action
 POSITION_TOLERANCE = 0.02
 
 PosePair = tuple[np.ndarray, np.ndarray]
+#: What to do about a bad action: it comes from the caller's policy or oracle, never from the benchmark.
+_FIX = "check the policy (or oracle) that produced it"
 
 
 class ActionError(CliportError, ValueError):
@@ -35,7 +37,8 @@ def _pose(value: Any, name: str) -> PosePair:
         raise ActionError(f"action {name} must be (position xyz, quaternion xyzw): {err}") from None
     if not np.all(np.isfinite(position)) or not np.all(np.isfinite(rotation)):
         raise ActionError(
-            f"action {name} contains NaN or infinity: position {position}, quaternion {rotation}"
+            f"action {name} contains NaN or infinity: position {position.tolist()}, quaternion "
+            f"{rotation.tolist()}; {_FIX}"
         )
     low, high = ACTION_POSITION_LOW - POSITION_TOLERANCE, ACTION_POSITION_HIGH + POSITION_TOLERANCE
     outside = (position < low) | (position > high)
@@ -43,7 +46,7 @@ def _pose(value: Any, name: str) -> PosePair:
         axis = "xyz"[int(np.flatnonzero(outside)[0])]
         raise ActionError(
             f"action {name} position {position.round(4).tolist()} is outside the workspace on {axis} "
-            f"(allowed {ACTION_POSITION_LOW.tolist()} .. {ACTION_POSITION_HIGH.tolist()})"
+            f"(allowed {ACTION_POSITION_LOW.tolist()} .. {ACTION_POSITION_HIGH.tolist()}); {_FIX}"
         )
     norm = np.linalg.norm(rotation)
     if norm < 1e-6:

@@ -12,6 +12,7 @@ import shutil
 import string
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from pybullet_utils import bullet_client
 
 from cliport.env import cameras as cams
 from cliport.env import parallel_render as parallel
+from cliport.env import plane_visual
 from cliport.env.actions import parse_action
 from cliport.env.assets.registry import AssetError, ensure_assets, resolve_asset
 from cliport.env.grippers import END_EFFECTORS, EndEffector
@@ -46,10 +48,15 @@ STATIC_SPEED = 5e-3
 SETTLE_MAX_SECONDS = 10.0
 _NAME_ALPHABET = string.ascii_lowercase + string.digits
 
-#: Constructor keywords that select the pre-change code paths (for benchmarks and fidelity checks):
-#: ``Environment(**PRE_CHANGE_OPTIONS)``. ik/motion: PyBullet's iterative IK and the previous movej and
-#: lowering loops (docs/performance.md, "Motions and IK").
-PRE_CHANGE_OPTIONS: dict[str, object] = {"ik": "pybullet", "motion": "legacy"}
+#: Environment keyword values that select the path as it was before the simulator-throughput work
+#: (issue 10); benchmarks build ``Environment(**PRE_CHANGE_OPTIONS)`` to compare old and new side by side.
+PRE_CHANGE_OPTIONS: dict[str, object] = {
+    "fast_plane": False,  # draw the ground plane's whole collision box (same pixels, slower)
+    "oracle_shadow_pass": True,  # render the oracle camera's (always empty) shadow map (same pixels, slower)
+    "fork_when_busy": True,  # automatic forked rendering even when no core is idle (same pixels, more CPU)
+    "ik": "pybullet",  # PyBullet's iterative null-space IK on every move (docs/fidelity.md)
+    "motion": "legacy",  # the previous movej and 1 mm lowering loops (same targets, more Python per step)
+}
 
 
 class EnvError(CliportError):
@@ -63,8 +70,13 @@ class Environment(gym.Env):
     original layout (default: the generated cache); ``renderer`` is "tiny" or "egl"
     (docs/rendering.md); ``hz`` is the physics rate; ``cameras`` the observation cameras;
     ``deformable_world`` keeps the original's reset flag; ``parallel_render`` renders tiny cameras in
-    forked children (None: automatic); ``ik`` is "analytic" (closed form, PyBullet as fallback) or
-    "pybullet"; ``motion`` is "fast" or "legacy" (robot.py). See :data:`PRE_CHANGE_OPTIONS`.
+    forked children (None: automatic); ``fast_plane`` gives the tiny renderer a ground plane whose
+    only visual is its collision box's top face (the same image bytes, less rendering; plane_visual.py);
+    ``oracle_shadow_pass`` renders the oracle camera's shadow map, which is always empty (see
+    ``render_oracle``), as the original did; with automatic ``parallel_render`` the cameras are forked
+    only while a core is idle (forking costs ~12 % more CPU and gains nothing when every core is busy),
+    unless ``fork_when_busy``; ``ik`` is "analytic" (closed form, PyBullet as fallback) or "pybullet";
+    ``motion`` is "fast" or "legacy" (robot.py). See :data:`PRE_CHANGE_OPTIONS`.
     """
 
     metadata = {"render_modes": []}
@@ -80,6 +92,9 @@ class Environment(gym.Env):
         cameras: tuple[CameraConfig, ...] = REALSENSE_CAMERAS,
         deformable_world: bool = True,
         parallel_render: bool | None = None,
+        fast_plane: bool = True,
+        oracle_shadow_pass: bool = False,
+        fork_when_busy: bool = False,
         ik: str = IK_SOLVERS[0],
         motion: str = MOTIONS[0],
     ) -> None:
@@ -99,7 +114,10 @@ class Environment(gym.Env):
         self.hz = int(hz)
         self.cameras = tuple(cameras)
         self.deformable_world = deformable_world
-        if parallel_render is None:  # auto: tiny cameras rendered in forked children when it can help
+        # auto: tiny cameras rendered in forked children when it can help (and, unless fork_when_busy,
+        # only while a core is idle: checked at each observation)
+        self._fork_only_when_idle = parallel_render is None and not fork_when_busy
+        if parallel_render is None:
             parallel_render = (
                 self.renderer == "tiny" and not gui and parallel.available() and (os.cpu_count() or 1) > 1
             )
@@ -129,6 +147,9 @@ class Environment(gym.Env):
         self.client.setAdditionalSearchPath(str(self.assets_root))
         self.client.setAdditionalSearchPath(str(self._tmpdir))
         self.client.setTimeStep(1.0 / self.hz)
+        self.fast_plane = bool(fast_plane) and self.renderer == "tiny"
+        self.oracle_shadow_pass = bool(oracle_shadow_pass)
+        self._plane_urdf: Path | None = None  # the plane file reset loads (fast_plane: a rewritten copy)
         self.observation_space = observation_space(self.cameras)
         self.action_space = action_space()
         self.robot: UR5 | None = None
@@ -179,10 +200,17 @@ class Environment(gym.Env):
         return path
 
     def render_oracle(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Top-down oracle view over TASK_BOUNDS: (colormap (320,160,3) uint8, heightmap, id mask int32)."""
+        """Top-down oracle view over TASK_BOUNDS: (colormap (320,160,3) uint8, heightmap, id mask int32).
+
+        TinyRenderer draws its shadow map with the camera's projection from a light 2 m from the origin;
+        the oracle camera's z range starts 999.7 m out, so that map never holds anything and every pixel
+        is lit. Unless ``oracle_shadow_pass``, the pass is skipped: the same bytes, ~5x less time.
+        """
         from cliport.env.heightmap import reconstruct
 
-        img = cams.render(self.client, ORACLE_CAMERA, self.renderer, segmentation=True)
+        skip = not self.oracle_shadow_pass and self.renderer == "tiny"
+        config = replace(ORACLE_CAMERA, shadow=0) if skip else ORACLE_CAMERA
+        img = cams.render(self.client, config, self.renderer, segmentation=True)
         color = np.concatenate([img.color, img.segmentation[..., None]], axis=2)  # (H, W, 4)
         height, cmap = reconstruct(
             color, img.depth, ORACLE_CAMERA.K, np.asarray(ORACLE_CAMERA.position),
@@ -238,8 +266,11 @@ class Environment(gym.Env):
         c.setTimeStep(1.0 / self.hz)
         c.setGravity(0, 0, -9.8)
         c.configureDebugVisualizer(pybullet.COV_ENABLE_RENDERING, 0)
-        for rel, position in (("plane/plane.urdf", (0, 0, -0.001)), ("ur5/workspace.urdf", (0.5, 0, 0))):
-            c.loadURDF(str(resolve_asset(self.assets_root, rel)), position, (0, 0, 0, 1))
+        if self._plane_urdf is None:
+            plane = resolve_asset(self.assets_root, "plane/plane.urdf")
+            self._plane_urdf = plane_visual.fast_plane_urdf(plane, self._tmpdir) if self.fast_plane else plane
+        c.loadURDF(str(self._plane_urdf), (0, 0, -0.001), (0, 0, 0, 1))
+        c.loadURDF(str(resolve_asset(self.assets_root, "ur5/workspace.urdf")), (0.5, 0, 0), (0, 0, 0, 1))
         ur5_urdf = str(resolve_asset(self.assets_root, "ur5/ur5.urdf"))
         self.robot = UR5(c, ur5_urdf, self.step_simulation, self.hz, ik=self.ik, motion=self.motion)
         ee_cls = END_EFFECTORS.get(self.task.ee_type)
@@ -253,8 +284,12 @@ class Environment(gym.Env):
         obs, _, _, _, info = self.step(None)
         return obs, info
 
-    def step(self, action=None):
-        """Run the task's primitive (if an action is given), settle, score, observe."""
+    def step(self, action=None, *, observe: bool = True):
+        """Run the task's primitive (if an action is given), settle, score, observe.
+
+        ``observe=False`` skips the cameras and returns None as the observation, for a caller that
+        will not look at it (an evaluation's last allowed step): rendering changes no state.
+        """
         if self.task is None or self.robot is None:
             raise EnvError("call reset() before step()")
         poses = parse_action(action)
@@ -266,13 +301,13 @@ class Environment(gym.Env):
             timeout = primitive(self.movep, self.ee, poses[0], poses[1], physics_steps=steps,
                                 **self.task.primitive_params)
             if timeout:
-                return self.observe(), 0.0, True, False, self.info
+                return self.observe() if observe else None, 0.0, True, False, self.info
         self.wait_static()
         reward, info = self.task.reward(self) if poses is not None else (0.0, {})
         terminated = bool(self.task.done())
         info = dict(info)
         info.update(self.info)
-        return self.observe(), float(reward), terminated, False, info
+        return self.observe() if observe else None, float(reward), terminated, False, info
 
     @property
     def info(self) -> dict:
@@ -287,7 +322,7 @@ class Environment(gym.Env):
 
     def observe(self) -> dict[str, tuple[np.ndarray, ...]]:
         """Render the cameras: {"color": 3 x (480,640,3) uint8, "depth": 3 x (480,640) float32}."""
-        if self.parallel_render:
+        if self.parallel_render and not (self._fork_only_when_idle and not parallel.idle_core()):
             images = parallel.render_forked(self.client, self.cameras, self.renderer, self.rng)
         else:
             images = [cams.render(self.client, cfg, self.renderer, rng=self.rng) for cfg in self.cameras]

@@ -27,6 +27,18 @@ def available() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
+def idle_core() -> bool:
+    """True while the machine has at least one core's worth of idle time (1-minute load average).
+
+    Forking the cameras only shortens an observation's wall time when other cores are free; when every
+    core is busy (one demo or evaluation worker per core, a shared machine) it only adds the forks' CPU.
+    """
+    try:
+        return os.getloadavg()[0] <= (os.cpu_count() or 1) - 1
+    except OSError:
+        return False
+
+
 def _child(client: Any, config: CameraConfig, renderer: str, buf: mmap.mmap) -> None:
     code = 1
     try:

@@ -7,8 +7,9 @@ The log is removed once its checkpoint's results are merged into the results fil
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
+
+from cliport.atomic import append_line, write_bytes_atomic
 
 
 class EpisodeLog:
@@ -30,11 +31,7 @@ class EpisodeLog:
         return out
 
     def append(self, record: dict) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a") as f:
-            f.write(json.dumps(record) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        append_line(self.path, json.dumps(record) + "\n")
 
     def forget(self, checkpoint: str) -> None:
         """Drop ``checkpoint``'s lines (after its results were written); remove the file if empty."""
@@ -48,8 +45,6 @@ class EpisodeLog:
             except json.JSONDecodeError:
                 continue
         if keep:
-            tmp = self.path.with_name(self.path.name + ".tmp")
-            tmp.write_text("\n".join(keep) + "\n")
-            os.replace(tmp, self.path)
+            write_bytes_atomic(self.path, ("\n".join(keep) + "\n").encode("utf-8"))
         else:
             self.path.unlink()

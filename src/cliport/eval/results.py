@@ -9,13 +9,12 @@ only ``episodes`` and ``mean_reward`` keeps working.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from cliport.atomic import write_bytes_atomic
 from cliport.errors import CliportError
 from cliport.eval.stats import summarise
 
@@ -44,6 +43,10 @@ def jsonable(obj: Any) -> Any:
     return obj
 
 
+#: What to do about a damaged results file (``cliport eval`` reads it before adding to it).
+_REWRITE = "delete it and rerun the `cliport eval` command that wrote it"
+
+
 def load_results(path: str | Path) -> dict[str, dict]:
     """Existing results (empty if the file does not exist); a clear error if it is not valid JSON."""
     path = Path(path)
@@ -52,20 +55,17 @@ def load_results(path: str | Path) -> dict[str, dict]:
     try:
         data = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ResultsError(f"results file {path} is not valid JSON ({err})") from None
+        raise ResultsError(f"results file {path} is not valid JSON ({err}); {_REWRITE}") from None
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        raise ResultsError(f"results file {path} does not hold {{checkpoint: {{episodes, mean_reward}}}}")
+        raise ResultsError(
+            f"results file {path} does not hold {{checkpoint: {{episodes, mean_reward}}}}; {_REWRITE}"
+        )
     return data
 
 
 def write_results(path: str | Path, results: dict[str, dict]) -> None:
-    """Write atomically (temporary file in the same folder, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(jsonable(results), f, indent=4)
-    os.replace(tmp, path)
+    """Write atomically (temporary file in the same folder, then rename); a full disk leaves the old file."""
+    write_bytes_atomic(path, json.dumps(jsonable(results), indent=4).encode("utf-8"))
 
 
 def checkpoint_entry(episodes: list[tuple[float, dict]], n_repeats: int = 1) -> dict:
@@ -90,6 +90,11 @@ def best_checkpoint(val_results: dict[str, dict]) -> str | None:
     return best_name
 
 
+def _visible(folder: Path) -> list[str]:
+    """Sorted names in ``folder`` (none if missing), without hidden ones (temporaries, locks)."""
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) if folder.is_dir() else []
+
+
 def select_checkpoints(
     checkpoint_type: str,
     model_path: str | Path,
@@ -106,14 +111,15 @@ def select_checkpoints(
     already evaluated are skipped unless ``update_results``.
     """
     model_path, results_path = Path(model_path), Path(results_path)
-    files = sorted(p.name for p in model_path.iterdir()) if model_path.is_dir() else []
+    # Hidden names are temporaries of a checkpoint being written (and lock files): never read those.
+    files = _visible(model_path)
     if checkpoint_type == "last":
         names = ["last.ckpt"]
     elif checkpoint_type == "val_missing":
         names = [n for n in files if "steps=" in n and n not in existing]
     elif checkpoint_type == "test_best":
         names = ["last.ckpt"]
-        listing = sorted(p.name for p in results_path.iterdir()) if results_path.is_dir() else []
+        listing = _visible(results_path)
         val_files = [n for n in listing if "results-val" in n]
         multi = "multi" in model_task
         val_files = [n for n in val_files if ("multi" in n) == multi]

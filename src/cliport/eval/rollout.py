@@ -64,9 +64,10 @@ def run_episode(
     instructions = [str(info.get("lang_goal", ""))]
     recorder = FrameRecorder(env, every=record_every) if keep_frames else None
     with recorder if recorder is not None else contextlib.nullcontext():
-        for _ in range(max_steps):
+        for k in range(max_steps):
             action = act(env.fused_input(obs), info)
-            obs, reward, terminated, truncated, info = env.step(action)
+            # The observation after the last allowed action is never looked at: do not render it.
+            obs, reward, terminated, truncated, info = env.step(action, observe=k < max_steps - 1)
             total += float(reward)
             steps += 1
             instructions.append(str(info.get("lang_goal", "")))

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cliport.atomic import remove_stale_temporaries
 from cliport.errors import CliportError
-from cliport.eval.config import EvalConfig, resolve_paths, validate
+from cliport.eval.config import EvalConfig, EvalPaths, resolve_paths, validate
+from cliport.eval.lock import results_lock
 from cliport.eval.progress_log import EpisodeLog
 from cliport.eval.results import (
     checkpoint_entry,
@@ -44,7 +46,7 @@ class Job:
 
 def episode_seeds(cfg: EvalConfig) -> list[int]:
     """Seeds of the first ``n_demos`` stored episodes of ``{eval_task}-{mode}`` (index order)."""
-    from cliport.data.store import read_meta
+    from cliport.data.store import more_demos_hint, read_meta
 
     folder = resolve_paths(cfg).data_path
     if not folder.exists():
@@ -54,7 +56,8 @@ def episode_seeds(cfg: EvalConfig) -> list[int]:
         )
     seeds = read_meta(folder).seeds
     if len(seeds) < cfg.n_demos:
-        raise EvalError(f"{folder} holds {len(seeds)} episodes but n_demos={cfg.n_demos} were asked for")
+        raise EvalError(f"{folder} holds {len(seeds)} episodes but n_demos={cfg.n_demos} were asked for; "
+                        f"{more_demos_hint(folder, cfg.eval_task, cfg.mode, cfg.n_demos)}, or ask for fewer")
     return seeds[: cfg.n_demos]
 
 
@@ -151,9 +154,22 @@ def evaluate(
     results_file = paths.results_path / results_filename(
         cfg.eval_task, cfg.agent, cfg.n_demos, cfg.mode, paths.model_path
     )
-    existing = load_results(results_file)
-    if not paths.model_path.is_dir():
+    if not paths.model_path.is_dir():  # before the lock, which creates the results folder
         raise EvalError(f"no checkpoint folder {paths.model_path}; train first (cliport train ...)")
+    with results_lock(results_file):  # a second eval on the same results file is refused, not mixed
+        remove_stale_temporaries(results_file.parent, results_file.name + ".*")  # left by a kill
+        return _evaluate_locked(cfg, paths, seeds, results_file, on_episode, on_frames)
+
+
+def _evaluate_locked(
+    cfg: EvalConfig,
+    paths: EvalPaths,
+    seeds: list[int],
+    results_file: Path,
+    on_episode: Callable[[Job, float, float], None] | None,
+    on_frames: Callable[[Job, EpisodeOutcome], None] | None,
+) -> dict[str, dict]:
+    existing = load_results(results_file)
     checkpoints = select_checkpoints(cfg.checkpoint_type, paths.model_path, paths.results_path,
                                      cfg.model_task or cfg.eval_task, existing, cfg.update_results)
     log = EpisodeLog(results_file.with_name(results_file.name + ".partial.jsonl"))
@@ -183,6 +199,8 @@ def evaluate(
             existing[ckpt.name] = entry
             write_results(results_file, existing)
         log.forget(ckpt.name)
+    for name in existing:  # a kill between the results write and the forget above left these lines
+        log.forget(name)
     return produced
 
 
@@ -196,4 +214,5 @@ def _check_agent(checkpoint: Path, agent: str) -> None:
     except Exception as err:  # noqa: BLE001 - reported with the path
         raise EvalError(f"checkpoint {checkpoint} is not readable: {err}") from None
     if stored != agent:
-        raise EvalError(f"checkpoint {checkpoint} belongs to agent {stored!r}, not agent={agent!r}")
+        raise EvalError(f"checkpoint {checkpoint} belongs to agent {stored!r}, not agent={agent!r}; "
+                        f"pass agent={stored}, or point exp_folder= at agent {agent}'s checkpoints")

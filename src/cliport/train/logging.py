@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from cliport.atomic import write_bytes_atomic
 from cliport.errors import ConfigError
 
 
@@ -33,6 +34,22 @@ class MetricLogger:
             except ImportError:
                 raise ConfigError("train.log=true needs Weights & Biases: pip install wandb") from None
             self._wandb = wandb.init(**wandb_cfg)
+
+    def truncate_after(self, step: int) -> None:
+        """Drop CSV rows after ``step`` (and a torn last row): a resumed run replays those steps."""
+        if not self.enabled or not self._csv_path.exists():
+            return
+        with self._csv_path.open(newline="") as f:  # keep the csv module's \r\n line ends
+            lines = f.read().splitlines(keepends=True)
+        keep = lines[:1]
+        for line in lines[1:]:
+            parts = line.rstrip("\r\n").split(",")
+            if not line.endswith("\n") or len(parts) != 3 or not parts[0].isdigit():
+                continue
+            if int(parts[0]) <= step:
+                keep.append(line)
+        if keep != lines:
+            write_bytes_atomic(self._csv_path, "".join(keep).encode())
 
     def log(self, step: int, metrics: dict[str, float]) -> None:
         if not self.enabled or not metrics:

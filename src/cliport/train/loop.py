@@ -19,6 +19,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from cliport.atomic import remove_stale_temporaries
 from cliport.train.logging import MetricLogger, nats_postfix
 from cliport.train.state import load_training_checkpoint, save_training_checkpoint
 
@@ -99,10 +100,14 @@ def fit(
     result = LoopResult(0, 0)
     last = checkpoint_dir / "last.ckpt"
     step = 0
+    if rank == 0:  # checkpoint temporaries of a killed run (only ours: evaluations write here too)
+        remove_stale_temporaries(checkpoint_dir, "*.ckpt.*")
     if settings.resume and last.exists():
-        state, step, _ = load_training_checkpoint(last, optimizers)
+        state, step, _ = load_training_checkpoint(last, optimizers, checkpoint_metadata())
         policy.load_state_dict(state, strict=True)
         result.resumed_from = last
+    if logger is not None:
+        logger.truncate_after(step)  # steps after the checkpoint are replayed: log them once
     result.start_step = step
     model: nn.Module = policy
     if world > 1:

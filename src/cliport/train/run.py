@@ -7,12 +7,14 @@ Folder layout as the original: ``{root_dir}/{exp_folder}/{task}-{agent}-n{n_demo
 
 from __future__ import annotations
 
+import difflib
 import os
 from pathlib import Path
 
 import torch
 from omegaconf import OmegaConf
 
+from cliport.atomic import remove_stale_temporaries
 from cliport.config import save_config
 from cliport.errors import ConfigError
 from cliport.train.config import TrainConfig, data_dir, train_dir, val_interval, validate
@@ -78,11 +80,23 @@ def check_names(task: str, agent: str) -> None:
     """Unknown task/group or agent names fail before anything is built, with close matches."""
     from cliport.agents.registry import agent_spec
     from cliport.tasks.groups import is_group
-    from cliport.tasks.registry import task_info
+    from cliport.tasks.registry import UnknownTaskError, task_info
 
     agent_spec(agent)
-    if not is_group(task):
+    if is_group(task):
+        return
+    try:
         task_info(task)
+    except UnknownTaskError:
+        from cliport.tasks.groups import GROUPS
+        from cliport.tasks.registry import task_names
+
+        close = difflib.get_close_matches(task, [*task_names(), *GROUPS], n=3, cutoff=0.6)
+        hint = f"did you mean {' or '.join(close)}? " if close else ""
+        raise UnknownTaskError(
+            f"unknown task or group {task!r}; {hint}`cliport tasks` lists the tasks, multi-task groups are "
+            "named multi-* (cliport.tasks.groups)"
+        ) from None
 
 
 def _train_rank(cfg_dict: dict, stop_after: int | None) -> None:
@@ -101,9 +115,14 @@ def _train_here(cfg: TrainConfig, stop_after: int | None) -> LoopResult:
     torch.manual_seed(t.seed)
     out = train_dir(cfg)
     device = _device(cfg)
+    from cliport.agents.registry import agent_spec
+
+    # The datasets first: a missing or short dataset is reported before the networks are built.
+    train_ds, val_ds = _datasets(cfg, with_goal=agent_spec(t.agent).uses_goal_image)
     policy = build_policy(cfg, device)
-    train_ds, val_ds = _datasets(cfg, with_goal=policy.spec.uses_goal_image)
     if rank == 0:
+        for folder in (out, out / ".hydra"):  # config/metrics temporaries of a killed run
+            remove_stale_temporaries(folder)
         resolved = OmegaConf.structured(cfg)
         save_config(resolved, out / ".hydra" / "config.yaml")
         save_config(resolved, out / "config.yaml")

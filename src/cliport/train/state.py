@@ -16,7 +16,7 @@ from safetensors import safe_open
 from safetensors.torch import load_file
 
 from cliport.agents.checkpoint import TRAIN_STATE_PREFIX as PREFIX
-from cliport.agents.checkpoint import write_safetensors
+from cliport.agents.checkpoint import pinned, write_safetensors
 from cliport.errors import CliportError
 
 
@@ -70,16 +70,60 @@ def save_training_checkpoint(
     return write_safetensors(path, tensors, header)
 
 
-def load_training_checkpoint(
-    path: Path, optimizers: dict[str, torch.optim.Optimizer]
-) -> tuple[dict[str, torch.Tensor], int, dict[str, str]]:
-    """Read (model state, step, header) and restore the optimisers in place."""
+#: What a user can do about a last.ckpt that this run cannot continue.
+START_OVER = "pass another train.train_dir, or train.load_from_last_ckpt=false to start over"
+
+
+def check_resumable(path: Path, header: dict[str, str], expected: dict[str, str]) -> None:
+    """Refuse a ``last.ckpt`` of a newer format or of another agent configuration, naming the difference.
+
+    ``expected`` is this run's checkpoint header (:func:`cliport.agents.checkpoint.checkpoint_metadata`);
+    its format version and agent config are compared with the file's.
+    """
+    from cliport.agents.checkpoint import FORMAT_VERSION
+
     try:
-        with safe_open(str(path), framework="pt") as f:
-            header = dict(f.metadata() or {})
-        tensors = load_file(str(path))
+        version = int(header.get("format_version", "0") or 0)
+    except ValueError:
+        version = -1
+    if version > FORMAT_VERSION or version < 0:
+        raise TrainStateError(
+            f"cannot resume from {path}: it has format version {header.get('format_version')}, this cliport "
+            f"reads up to {FORMAT_VERSION}; upgrade cliport, or {START_OVER}"
+        )
+    if "config" not in expected or "config" not in header:
+        return
+    try:
+        theirs = json.loads(header["config"])
+    except json.JSONDecodeError as err:
+        raise TrainStateError(f"cannot resume from {path}: its agent config is corrupt ({err})") from None
+    mine = json.loads(expected["config"])
+    keys = ["agent", *sorted((set(mine) | set(theirs)) - {"agent"})]
+    diff = [k for k in keys if mine.get(k) != theirs.get(k)]
+    if diff:
+        saved = ", ".join(f"{k}={theirs.get(k)!r}" for k in diff)
+        wanted = ", ".join(f"{k}={mine.get(k)!r}" for k in diff)
+        raise TrainStateError(
+            f"cannot resume from {path}: it was saved with {saved}, this run has {wanted}; {START_OVER}"
+        )
+
+
+def load_training_checkpoint(
+    path: Path, optimizers: dict[str, torch.optim.Optimizer], expected: dict[str, str] | None = None
+) -> tuple[dict[str, torch.Tensor], int, dict[str, str]]:
+    """Read (model state, step, header) and restore the optimisers in place.
+
+    With ``expected`` (this run's header), a file of a newer format or another agent config is refused.
+    """
+    try:
+        with pinned(path) as name:
+            with safe_open(name, framework="pt") as f:
+                header = dict(f.metadata() or {})
+            tensors = load_file(name)
     except Exception as err:  # noqa: BLE001 - any read failure is reported with the path
-        raise TrainStateError(f"cannot resume from {path}: {err}") from None
+        raise TrainStateError(f"cannot resume from {path}: {err}; {START_OVER}") from None
+    if expected is not None:
+        check_resumable(path, header, expected)
     if "train_step" not in header:
         raise TrainStateError(f"{path} is not a training checkpoint (no train_step in its header)")
     opt_meta = json.loads(header.get("optimizers", "{}"))

@@ -82,8 +82,9 @@ def load_clip(
             torch.manual_seed(seed)
             model = CLIP(cfg)
     else:
+        state = read_state_dict(path, expected_sha256)  # first: a bad file is reported before building
         model = CLIP(cfg)
-        load_into(model, read_state_dict(path, expected_sha256), source=str(path))
+        load_into(model, state, source=str(path))
     model = _frozen(model, device, precision)
     _CACHE[key] = model
     return model

@@ -103,7 +103,7 @@ def tokenize(texts: str | Sequence[str], context_length: int = CONTEXT_LENGTH) -
             preview = text if len(text) <= 60 else text[:57] + "..."
             raise TokenizerError(
                 f"instruction {preview!r} is {len(ids)} tokens long (with start/end); "
-                f"CLIP's context holds {context_length}"
+                f"CLIP's context holds {context_length}: shorten the instruction"
             )
         out[row, : len(ids)] = ids
     return torch.from_numpy(out)

@@ -99,6 +99,8 @@ def read_state_dict(
     if want is not None:
         got = sha256_file(path)
         if got != want.lower():
+            if torchscript and _is_vit_archive(path):
+                raise ClipWeightsError(_vit_message(repr(str(path)), "a ViT"))
             raise ClipWeightsError(
                 f"CLIP weights {str(path)!r}: SHA-256 {got} does not match the expected {want.lower()} "
                 "(corrupt or a different file; re-download with `cliport download-clip`, or pass "
@@ -118,7 +120,8 @@ def read_state_dict(
     except Exception as err:  # noqa: BLE001 - every reader failure becomes one clear message
         raise ClipWeightsError(
             f"CLIP weights {str(path)!r}: cannot read the file ({type(err).__name__}: "
-            f"{str(err).splitlines()[0] if str(err) else 'no detail'}); it is corrupt or not a weight file"
+            f"{str(err).splitlines()[0] if str(err) else 'no detail'}); it is corrupt or not a weight file: "
+            "download it again with `cliport download-clip`"
         ) from err
     if isinstance(state, Mapping) and "state_dict" in state and isinstance(state["state_dict"], Mapping):
         state = state["state_dict"]
@@ -127,7 +130,41 @@ def read_state_dict(
             f"CLIP weights {str(path)!r}: expected a TorchScript archive or a dict of tensors, "
             f"got {type(state).__name__}"
         )
+    check_not_vit(state, repr(str(path)))
     return dict(state)
+
+
+#: Keys only a Vision-Transformer CLIP has (OpenAI's ViT-B/32, ViT-B/16, ViT-L/14 ...).
+_VIT_KEYS = ("visual.class_embedding", "visual.transformer.resblocks.0.attn.in_proj_weight",
+             "visual.ln_pre.weight")
+_VIT_WIDTHS = {768: "B", 1024: "L"}
+
+
+def _vit_message(where: str, name: str) -> str:
+    return (f"CLIP weights {where} are {name} CLIP, not the RN50 (ResNet-50) CLIP that CLIPort uses; "
+            f"get RN50.pt with `cliport download-clip`")
+
+
+def check_not_vit(state: Mapping[str, Tensor], where: str) -> None:
+    """Refuse a Vision-Transformer CLIP with a message naming it (its keys would just look "missing")."""
+    if not any(k in state for k in _VIT_KEYS):
+        return
+    name = "a ViT"
+    conv = state.get("visual.conv1.weight")
+    if isinstance(conv, Tensor) and conv.ndim == 4:  # (width, 3, patch, patch)
+        width, patch = int(conv.shape[0]), int(conv.shape[-1])
+        name = f"a ViT-{_VIT_WIDTHS[width]}/{patch}" if width in _VIT_WIDTHS else f"a ViT (patch {patch})"
+    raise ClipWeightsError(_vit_message(where, name))
+
+
+def _is_vit_archive(path: Path) -> bool:
+    """A TorchScript archive whose code defines OpenAI's ``VisionTransformer`` (read as text, not run)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return any(b"class VisionTransformer(" in zf.read(n) for n in zf.namelist()
+                       if "/code/" in n and n.endswith(".py"))
+    except (OSError, zipfile.BadZipFile):
+        return False
 
 
 def _summary(names: list[str], limit: int = 6) -> str:
@@ -141,6 +178,7 @@ def check_state_dict(model: nn.Module, state: Mapping[str, Tensor], source: str 
     BatchNorm ``num_batches_tracked`` counters may be absent. OpenAI's metadata scalars must agree with
     the model when present.
     """
+    check_not_vit(state, f"from {source}")
     expected = model.state_dict()
     problems: list[str] = []
     for key in METADATA_KEYS:
