@@ -29,7 +29,7 @@ from cliport.env.assets.registry import AssetError, ensure_assets, resolve_asset
 from cliport.env.grippers import END_EFFECTORS, EndEffector
 from cliport.env.primitives import PRIMITIVES
 from cliport.env.quiet_import import c_stdout_silenced
-from cliport.env.robot import EE_LINK, UR5
+from cliport.env.robot import EE_LINK, IK_SOLVERS, MOTIONS, UR5
 from cliport.env.spaces import action_space, observation_space
 from cliport.env.task_api import Category, SceneTask
 from cliport.errors import CliportError
@@ -54,6 +54,8 @@ PRE_CHANGE_OPTIONS: dict[str, object] = {
     "fast_plane": False,  # draw the ground plane's whole collision box (same pixels, slower)
     "oracle_shadow_pass": True,  # render the oracle camera's (always empty) shadow map (same pixels, slower)
     "fork_when_busy": True,  # automatic forked rendering even when no core is idle (same pixels, more CPU)
+    "ik": "pybullet",  # PyBullet's iterative null-space IK on every move (docs/fidelity.md)
+    "motion": "legacy",  # the previous movej and 1 mm lowering loops (same targets, more Python per step)
 }
 
 
@@ -73,7 +75,8 @@ class Environment(gym.Env):
     ``oracle_shadow_pass`` renders the oracle camera's shadow map, which is always empty (see
     ``render_oracle``), as the original did; with automatic ``parallel_render`` the cameras are forked
     only while a core is idle (forking costs ~12 % more CPU and gains nothing when every core is busy),
-    unless ``fork_when_busy``.
+    unless ``fork_when_busy``; ``ik`` is "analytic" (closed form, PyBullet as fallback) or "pybullet";
+    ``motion`` is "fast" or "legacy" (robot.py). See :data:`PRE_CHANGE_OPTIONS`.
     """
 
     metadata = {"render_modes": []}
@@ -92,8 +95,14 @@ class Environment(gym.Env):
         fast_plane: bool = True,
         oracle_shadow_pass: bool = False,
         fork_when_busy: bool = False,
+        ik: str = IK_SOLVERS[0],
+        motion: str = MOTIONS[0],
     ) -> None:
         self.renderer = cams.check_renderer(renderer)
+        if ik not in IK_SOLVERS or motion not in MOTIONS:
+            raise EnvError(f"ik must be one of {', '.join(IK_SOLVERS)} and motion one of "
+                           f"{', '.join(MOTIONS)}; got ik={ik!r}, motion={motion!r}")
+        self.ik, self.motion = ik, motion
         if not isinstance(hz, int) or hz <= 0:
             raise EnvError(f"hz must be a positive integer (physics steps per second), got {hz!r}")
         if assets_root is None:
@@ -263,7 +272,7 @@ class Environment(gym.Env):
         c.loadURDF(str(self._plane_urdf), (0, 0, -0.001), (0, 0, 0, 1))
         c.loadURDF(str(resolve_asset(self.assets_root, "ur5/workspace.urdf")), (0.5, 0, 0), (0, 0, 0, 1))
         ur5_urdf = str(resolve_asset(self.assets_root, "ur5/ur5.urdf"))
-        self.robot = UR5(c, ur5_urdf, self.step_simulation, self.hz)
+        self.robot = UR5(c, ur5_urdf, self.step_simulation, self.hz, ik=self.ik, motion=self.motion)
         ee_cls = END_EFFECTORS.get(self.task.ee_type)
         if ee_cls is None:
             raise EnvError(f"task {self.task.name!r} asks for unknown end effector {self.task.ee_type!r}")
@@ -288,7 +297,9 @@ class Environment(gym.Env):
             primitive = PRIMITIVES.get(self.task.primitive)
             if primitive is None:
                 raise EnvError(f"task {self.task.name!r} asks for unknown primitive {self.task.primitive!r}")
-            timeout = primitive(self.movep, self.ee, poses[0], poses[1], **self.task.primitive_params)
+            steps = (lambda: self.step_counter) if self.motion == "fast" else None
+            timeout = primitive(self.movep, self.ee, poses[0], poses[1], physics_steps=steps,
+                                **self.task.primitive_params)
             if timeout:
                 return self.observe() if observe else None, 0.0, True, False, self.info
         self.wait_static()

@@ -16,6 +16,7 @@ import numpy as np
 import trimesh
 
 from cliport.env.assets.registry import asset_generator
+from cliport.env.assets.ur5_chain import BASE_LINK_RPY, UR5_FIXED_FRAMES, UR5_JOINTS
 
 LIGHT_GREY = (0.8, 0.8, 0.8, 1.0)
 DARK_GREY = (0.2, 0.2, 0.2, 1.0)
@@ -120,23 +121,6 @@ _UR5_LINKS = [
     ("wrist_3_link", 0.1879, (0.0171364731454, 0.0171364731454, 0.033822), 0.0, LIGHT_GREY, "wrist3"),
 ]
 
-# (joint, parent, child, xyz, rpy, axis, lower, upper, effort, velocity); declaration order fixes the
-# PyBullet joint indices 2..7 (the tool chain is declared before base_link's second child "base").
-_TWO_PI = 2 * math.pi
-_UR5_JOINTS = [
-    ("shoulder_pan_joint", "base_link", "shoulder_link", (0, 0, 0.089159), (0, 0, 0), (0, 0, 1),
-     -_TWO_PI, _TWO_PI, 150.0, 3.15),
-    ("shoulder_lift_joint", "shoulder_link", "upper_arm_link", (0, 0.13585, 0), (0, math.pi / 2, 0),
-     (0, 1, 0), -_TWO_PI, _TWO_PI, 150.0, 3.15),
-    ("elbow_joint", "upper_arm_link", "forearm_link", (0, -0.1197, 0.425), (0, 0, 0), (0, 1, 0),
-     -math.pi, math.pi, 150.0, 3.15),
-    ("wrist_1_joint", "forearm_link", "wrist_1_link", (0, 0, 0.39225), (0, math.pi / 2, 0), (0, 1, 0),
-     -_TWO_PI, _TWO_PI, 28.0, 3.2),
-    ("wrist_2_joint", "wrist_1_link", "wrist_2_link", (0, 0.093, 0), (0, 0, 0), (0, 0, 1),
-     -_TWO_PI, _TWO_PI, 28.0, 3.2),
-    ("wrist_3_joint", "wrist_2_link", "wrist_3_link", (0, 0, 0.09465), (0, 0, 0), (0, 1, 0),
-     -_TWO_PI, _TWO_PI, 28.0, 3.2),
-]
 
 
 def _ur5_visuals() -> dict[str, trimesh.Trimesh]:
@@ -171,7 +155,7 @@ def _ur5(root: Path) -> None:
              '<joint name="world_joint" type="fixed"><parent link="world"/>'
              '<child link="rotated_base_link"/><origin xyz="0 0 0" rpy="0 0 0"/></joint>',
              '<joint name="rotated_base-base_fixed_joint" type="fixed"><parent link="rotated_base_link"/>'
-             f'<child link="base_link"/><origin xyz="0 0 0" rpy="0 0 {math.pi!r}"/></joint>']
+             f'<child link="base_link"/><origin xyz="0 0 0" rpy="0 0 {BASE_LINK_RPY[2]!r}"/></joint>']
     for link, mass, (ixx, iyy, izz), com_z, colour, mesh in _UR5_LINKS:
         collision = ""
         if link == "wrist_3_link":
@@ -181,7 +165,7 @@ def _ur5(root: Path) -> None:
             f'<material name="{link}_mat"><color rgba="{_rgba(colour)}"/></material></visual>'
             f"{collision}{_inertial(mass, ixx, iyy, izz, (0, 0, com_z))}</link>"
         )
-    for name, parent, child, xyz, rpy, axis, lo, hi, effort, vel in _UR5_JOINTS:
+    for name, parent, child, xyz, rpy, axis, lo, hi, effort, vel in UR5_JOINTS:
         parts.append(
             f'<joint name="{name}" type="revolute"><parent link="{parent}"/><child link="{child}"/>'
             f'<origin xyz="{_v(xyz)}" rpy="{_v(rpy)}"/><axis xyz="{_v(axis)}"/>'
@@ -189,15 +173,7 @@ def _ur5(root: Path) -> None:
             '<dynamics damping="0.0" friction="0.0"/></joint>'
         )
     # Fixed frames: ee_link (8), tool0 (9), tool_tip (10), then base (11).
-    half_pi = math.pi / 2
-    fixed = [
-        ("ee_fixed_joint", "wrist_3_link", "ee_link", (0, 0.0823, 0), (-half_pi, 0, 0), (0, 0, 0)),
-        ("wrist_3_link-tool0_fixed_joint", "wrist_3_link", "tool0", (0, 0.0823, 0), (-half_pi, 0, 0),
-         (0, 0, 0)),
-        ("tool0-tool_tip", "tool0", "tool_tip", (0, 0, 0.12), (0, 0, 0), (math.pi, 0, -half_pi)),
-        ("base_link-base_fixed_joint", "base_link", "base", (0, 0, 0), (0, 0, -math.pi), (0, 0, 0)),
-    ]
-    for name, parent, child, xyz, rpy, inertial_rpy in fixed:
+    for name, parent, child, xyz, rpy, inertial_rpy in UR5_FIXED_FRAMES:
         parts.append(f'<link name="{child}">{_inertial(0.0, rpy=inertial_rpy)}</link>')
         parts.append(
             f'<joint name="{name}" type="fixed"><parent link="{parent}"/><child link="{child}"/>'

@@ -1,0 +1,112 @@
+"""Same seed, same episode: the oracle's demo actions with the pre-change path and with the new default.
+
+The pre-change path is ``Environment(**PRE_CHANGE_OPTIONS)`` (PyBullet's iterative IK, the previous
+movej and lowering loops); the default is the closed-form IK with the fast motion. The analytic IK puts
+the tool tip exactly on the commanded pose where PyBullet's solve stops ~1 mm short, so physics differs
+at sub-millimetre level (docs/fidelity.md); the oracle must still choose the same pick and place poses
+(within 1 mm and 1 degree) and reach the same reward. Cameras are 4x smaller than the benchmark's: the
+oracle reads the scene, not the images, so this only saves render time.
+
+One known amplifier: the oracle picks a uniformly random cell among the object's visible heightmap cells
+(the same random index in both runs). A sub-millimetre shift can add or drop one visible cell, and the
+same index then names another cell of the object. For the Hanoi disks (thin rings, many edge cells) this
+happens (seed 0: action 3 picks the same disk 5 cm away, same reward); there poses are compared up to
+the first action whose pick cell differs, and the picked objects and rewards over the whole episode.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pybullet = pytest.importorskip("pybullet")
+from cliport.env.assets.registry import ensure_assets  # noqa: E402
+from cliport.env.environment import PRE_CHANGE_OPTIONS, Environment  # noqa: E402
+from cliport.tasks.oracle import make_oracle  # noqa: E402
+from cliport.tasks.registry import make_task  # noqa: E402
+
+#: Tasks whose oracle pick cells can change with sub-millimetre shifts (see the module docstring).
+SAMPLED_PICK_TASKS = {"towers-of-hanoi-seq-seen-colors"}
+SLOW_TASKS = [
+    "put-block-in-bowl-seen-colors", "block-insertion", "stack-block-pyramid-seq-seen-colors",
+    "towers-of-hanoi-seq-seen-colors", "palletizing-boxes",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def assets(tmp_path_factory):
+    return ensure_assets(tmp_path_factory.mktemp("assets"))
+
+
+def rollout(task_name: str, seed: int, assets, cameras, **options) -> tuple[list, float]:
+    """The oracle's actions and the total reward of one demo episode."""
+    env = Environment(assets_root=assets, cameras=cameras, **options)
+    try:
+        task = make_task(task_name, "train")
+        env.set_task(task)
+        obs, info = env.reset(seed=seed)
+        oracle = make_oracle(task)
+        actions, total = [], 0.0
+        for _ in range(task.max_steps):
+            action = oracle.act(env, obs, info)
+            if action is None:
+                break
+            actions.append(action)
+            obs, reward, terminated, truncated, info = env.step(action)
+            total += reward
+            if terminated or truncated:
+                break
+        return actions, total
+    finally:
+        env.close()
+
+
+def _angle_deg(q1, q2) -> float:
+    dot = abs(float(np.dot(q1, q2) / (np.linalg.norm(q1) * np.linalg.norm(q2))))
+    return float(np.degrees(2 * np.arccos(min(1.0, dot))))
+
+
+def action_differences(old: list, new: list) -> tuple[float, float]:
+    """Largest position (m) and rotation (degrees) difference between matching poses of two episodes."""
+    assert len(old) == len(new), f"{len(old)} actions before, {len(new)} after"
+    dp, da = 0.0, 0.0
+    for a, b in zip(old, new, strict=True):
+        for pa, pb in ((a.pose0, b.pose0), (a.pose1, b.pose1)):
+            dp = max(dp, float(np.linalg.norm(pa.position - pb.position)))
+            da = max(da, _angle_deg(pa.rotation, pb.rotation))
+    return dp, da
+
+
+def check_same_episode(task_name: str, seed: int, assets, cameras) -> None:
+    old, old_reward = rollout(task_name, seed, assets, cameras, **PRE_CHANGE_OPTIONS)
+    new, new_reward = rollout(task_name, seed, assets, cameras)
+    assert [a.extras.get("object_id") for a in old] == [a.extras.get("object_id") for a in new]
+    if task_name in SAMPLED_PICK_TASKS:
+        same_cell = [a.extras.get("pick_pixel") == b.extras.get("pick_pixel")
+                     for a, b in zip(old, new, strict=True)]
+        n = same_cell.index(False) if False in same_cell else len(old)
+        old, new = old[:n], new[:n]
+    dp, da = action_differences(old, new)
+    where = f"{task_name} seed {seed}"
+    assert dp < 1e-3 and da < 1.0, f"{where}: actions differ by {dp * 1e3:.2f} mm, {da:.2f} deg"
+    assert abs(old_reward - new_reward) < 1e-6, f"{where}: reward {old_reward} -> {new_reward}"
+
+
+def test_pre_change_options_select_the_old_paths(assets, small_cameras):
+    env = Environment(assets_root=assets, cameras=small_cameras, **PRE_CHANGE_OPTIONS)
+    try:
+        assert (env.ik, env.motion) == ("pybullet", "legacy")
+    finally:
+        env.close()
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_same_seed_same_actions_block_insertion(assets, small_cameras, seed):
+    check_same_episode("block-insertion", seed, assets, small_cameras)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task_name", SLOW_TASKS)
+@pytest.mark.parametrize("seed", range(10))
+def test_same_seed_same_actions_five_tasks(assets, small_cameras, task_name, seed):
+    check_same_episode(task_name, seed, assets, small_cameras)
