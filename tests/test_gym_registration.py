@@ -19,6 +19,8 @@ def test_every_registered_task_has_an_id():
 def _check(task: str) -> None:
     env = gymnasium.make(env_id(task), render_mode="rgb_array")
     try:
+        # check_env steps once with an unseeded action_space.sample(): seed it so the test is reproducible
+        env.unwrapped.action_space.seed(0)
         check_env(env.unwrapped, skip_render_check=False)
         env.reset(seed=3)
         frame = env.render()

@@ -84,3 +84,31 @@ def test_new_default_keeps_contact_height_step_counts_and_release(sim_assets, sm
     for run in (old, new):  # released: not held, not activated, only the gripper's two welds remain
         assert not run["timeout"] and not run["held"] and not run["activated"] and run["constraints"] == 2
     assert np.linalg.norm(np.subtract(new["block"][0], old["block"][0])) < 1e-3
+
+
+@pytest.mark.parametrize("motion", ["fast", "legacy"])
+def test_lowering_without_contact_gives_up_after_max_lowering_steps(sim_assets, small_cameras, monkeypatch,
+                                                                    motion):
+    """An unbounded descent never ends for a tool z axis that does not point down; the bound aborts it."""
+    monkeypatch.setattr(primitives, "MAX_LOWERING_STEPS", 40)  # the pre-pick is ~300 steps above contact
+    env = Environment(BlocksScene(positions=[(0.5, -0.1, 0.0)]), assets_root=sim_assets,
+                      cameras=small_cameras, motion=motion)
+    calls = []
+    movep = env.movep
+
+    def counting_movep(pose, speed=0.01):
+        calls.append(pose)
+        return movep(pose, speed)
+
+    try:
+        env.reset(seed=0)
+        pick = env.client.getBasePositionAndOrientation(env.task.block_ids[0])
+        steps = (lambda: env.step_counter) if motion == "fast" else None
+        aborted = primitives.pick_place(counting_movep, env.ee, pick, ((0.45, 0.15, 0.02), yaw_quat(0.7)),
+                                        physics_steps=steps)
+        assert aborted is True
+        assert not env.ee.activated  # gave up before the suction was switched on
+        assert len(calls) == 1 + 40  # the pre-pick move, then exactly the bound's lowering moves
+        assert calls[-1][0][2] == pytest.approx(calls[0][0][2] - 0.040, abs=1e-6)
+    finally:
+        env.close()

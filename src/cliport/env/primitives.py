@@ -62,23 +62,33 @@ def lowered_targets(start: PosePair) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         yield position.copy(), quat.copy()
 
 
+#: Lowering gives up (as a timed-out move) after this many 1 mm steps: 1 m, three times the 0.32 m of a
+#: pre-pick/pre-place height above the table. The original lowers without a bound, so an action whose
+#: tool z axis is not pointing down (any non-yaw rotation from a policy or a random action) or a target
+#: out of reach lowers "forever". Actions that reach the table make contact long before this.
+MAX_LOWERING_STEPS = 1000
+
+
 def _lower_until_contact(movep: MoveP, ee: EndEffector, start: PosePair, speed: float,
                          physics_steps: Callable[[], int] | None, timed_out: bool) -> bool:
     """Lower from ``start`` in 1 mm steps until ``ee`` reports contact; True to abort the primitive.
 
     As in the original, an earlier move's timeout (``timed_out``) aborts after the first lowering move.
+    No contact after :data:`MAX_LOWERING_STEPS` steps aborts too.
     """
     if physics_steps is None:  # previous loop: pose product and contact query every iteration
         target = start
-        while not ee.detect_contact():
+        for _ in range(MAX_LOWERING_STEPS):
+            if ee.detect_contact():
+                return False
             target = multiply_poses(target, _STEP_DOWN)
             timed_out |= movep(target, speed)
             if timed_out:
                 return True
-        return False
+        return not ee.detect_contact()
     targets = lowered_targets(start)
     checked_at = None
-    while True:
+    for _ in range(MAX_LOWERING_STEPS):
         now = physics_steps()
         if now != checked_at:  # contacts only change when physics steps
             checked_at = now
@@ -87,6 +97,7 @@ def _lower_until_contact(movep: MoveP, ee: EndEffector, start: PosePair, speed: 
         timed_out |= movep(next(targets), speed)
         if timed_out:
             return True
+    return not ee.detect_contact()
 
 
 def pick_place(movep: MoveP, ee: EndEffector, pose0: PosePair, pose1: PosePair,
