@@ -105,8 +105,19 @@ def test_same_seed_same_actions_block_insertion(assets, small_cameras, seed):
     check_same_episode("block-insertion", seed, assets, small_cameras)
 
 
+#: Episodes measured to differ (2026-12-04): a placed block falls off the pyramid with the old path and
+#: the oracle retries, while the new path finishes in 6 actions (docs/fidelity.md, "Closed-form IK").
+#: They are recorded, not hidden: xfail, not skipped, so a change in either direction shows in the report.
+KNOWN_DIVERGENT = {("stack-block-pyramid-seq-seen-colors", 6), ("stack-block-pyramid-seq-seen-colors", 7),
+                   ("stack-block-pyramid-seq-seen-colors", 8)}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("task_name", SLOW_TASKS)
-@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("task_name, seed", [
+    pytest.param(t, s, marks=pytest.mark.xfail(reason="block falls off with the old path; see fidelity.md",
+                                               strict=False))
+    if (t, s) in KNOWN_DIVERGENT else (t, s)
+    for t in SLOW_TASKS for s in range(10)
+])
 def test_same_seed_same_actions_five_tasks(assets, small_cameras, task_name, seed):
     check_same_episode(task_name, seed, assets, small_cameras)
