@@ -8,6 +8,7 @@ commands install system packages; ``make setup TORCH_INDEX=...`` picks torch's b
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -96,8 +97,10 @@ def test_docker_runs_the_readme_setup():
 
 def dry_run(*args: str) -> list[str]:
     """The commands ``make setup`` would run for a new venv (``make -n``: nothing is executed)."""
-    out = subprocess.run(["make", "-n", "setup", "VENV=/nonexistent/venv", *args], cwd=ROOT,
-                         capture_output=True, text=True, check=True).stdout
+    # a clean environment: under `make test` MAKELEVEL/MAKEFLAGS make a sub-make print "Entering directory"
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
+    out = subprocess.run(["make", "--no-print-directory", "-n", "setup", "VENV=/nonexistent/venv", *args],
+                         cwd=ROOT, capture_output=True, text=True, check=True, env=env).stdout
     return out.splitlines()
 
 
