@@ -78,30 +78,11 @@ def _timed(fn, device: str) -> tuple[float, float]:
     return time.perf_counter() - w, time.process_time() - c
 
 
-def _original_step(policy, batch, opts) -> None:
-    """The original's order: pick loss -> backward -> update, then place loss -> backward -> update."""
-    from cliport.agents.losses import one_hot_cross_entropy
-
-    policy.train()
-    image = policy._image(batch)
-    b = image.shape[0]
-    pick_idx, place_idx = policy._labels(batch, b)
-    text = policy.encode_text(batch["instruction"], b)
-    p0 = torch.as_tensor(batch["p0"]).to(policy.device).long()
-    loss = one_hot_cross_entropy(policy.pick_logits(image, text, None), pick_idx).mean()
-    loss.backward()
-    opts["pick"].step()
-    opts["pick"].zero_grad(set_to_none=True)
-    loss = one_hot_cross_entropy(policy.place_logits(image, p0, text, None), place_idx).mean()
-    loss.backward()
-    opts["place"].step()
-    opts["place"].zero_grad(set_to_none=True)
-
-
 def run_one(agent: str, b: int, recipe: str, steps: int, device: str, act: bool, compile_: bool) -> dict:
     """One (agent, batch, recipe) measurement, in this process."""
     from cliport.agents.config import AgentConfig
     from cliport.agents.policy import build_agent
+    from cliport.agents.step import original_recipe_step
     from cliport.train.allocator import reuse_freed_memory
     from cliport.train.precision import resolve_precision
 
@@ -129,7 +110,7 @@ def run_one(agent: str, b: int, recipe: str, steps: int, device: str, act: bool,
 
     def step() -> None:
         if original:
-            _original_step(policy, batch, opts)
+            original_recipe_step(policy, batch, opts)
         else:
             policy.train_step(batch, opts, autocast=autocast, optimizer_in_backward=True)
 

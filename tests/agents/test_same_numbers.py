@@ -16,6 +16,7 @@ import pytest
 import torch
 
 from cliport.agents.policy import build_agent
+from cliport.agents.step import original_recipe_step
 
 from .conftest import fake_encoders, tiny_batch, tiny_config
 
@@ -37,27 +38,6 @@ def _tiny(agent: str, frozen_precision: str = "fp32"):
     return copy.deepcopy(policy)
 
 
-def _original_recipe_step(policy, batch, opts) -> float:
-    """The original's order: two losses, two backward passes, two updates (the step before this work)."""
-    policy.train()
-    image = policy._image(batch)
-    b = image.shape[0]
-    pick_idx, place_idx = policy._labels(batch, b)
-    text = policy.encode_text(batch.get("instruction"), b)
-    p0 = batch["p0"].long()
-    from cliport.agents.losses import one_hot_cross_entropy
-
-    pick_loss = one_hot_cross_entropy(policy.pick_logits(image, text, None), pick_idx).mean()
-    pick_loss.backward()
-    opts["pick"].step()
-    opts["pick"].zero_grad(set_to_none=True)
-    place_loss = one_hot_cross_entropy(policy.place_logits(image, p0, text, None), place_idx).mean()
-    place_loss.backward()
-    opts["place"].step()
-    opts["place"].zero_grad(set_to_none=True)
-    return float((pick_loss + place_loss).detach())
-
-
 def _run(agent: str, *, original: bool = False, fused: bool | None = None, in_backward: bool = False,
          checkpointing: bool = False, channels_last: bool = False, bf16: bool = False):
     policy = _tiny(agent, "bf16" if bf16 else "fp32")
@@ -70,7 +50,7 @@ def _run(agent: str, *, original: bool = False, fused: bool | None = None, in_ba
     for step in range(STEPS):
         batch = tiny_batch(2, seed=step)
         if original:
-            losses.append(_original_recipe_step(policy, batch, opts))
+            losses.append(original_recipe_step(policy, batch, opts))
         else:
             info = policy.train_step(batch, opts, autocast=autocast, optimizer_in_backward=in_backward)
             losses.append(float(info["loss"]))
