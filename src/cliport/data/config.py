@@ -61,6 +61,10 @@ class DemosConfig:
     shard: str = ""  # "i/N": this process generates attempts k with k % N == i
     merge: bool = False  # only (re)build dataset.json from what the shards wrote
     progress: bool = True
+    #: Simulator path (issue 10): closed-form IK and fast motion loops; ``ik=pybullet motion=legacy``
+    #: reproduces datasets made before them byte for byte (docs/fidelity.md, "Closed-form IK").
+    ik: str = "analytic"
+    motion: str = "fast"
     #: "module:function" building the per-process episode runner (tests plug in a stand-in here).
     runner: str = "cliport.data.sim_runner:make_runner"
     record: RecordConfig = field(default_factory=RecordConfig)
@@ -77,7 +81,18 @@ class DemosConfig:
             raise ConfigError(f"data_dir {self.data_dir!r} is a file, not a folder; pass data_dir=<folder>")
         if ":" not in self.runner:
             raise ConfigError(f"runner must be 'module:function', got {self.runner!r}")
+        check_sim_path(self.ik, self.motion)
         return self
+
+
+def check_sim_path(ik: str, motion: str) -> None:
+    """The ``ik=`` / ``motion=`` keys of demos and eval name one of the simulator's paths."""
+    from cliport.env.robot import IK_SOLVERS, MOTIONS
+
+    if ik not in IK_SOLVERS:
+        raise ConfigError(f"ik must be one of {', '.join(IK_SOLVERS)}, got {ik!r}")
+    if motion not in MOTIONS:
+        raise ConfigError(f"motion must be one of {', '.join(MOTIONS)}, got {motion!r}")
 
 
 def parse_overrides(argv: list[str], schema: type = DemosConfig):

@@ -20,7 +20,8 @@ class SimRunner:
 
         task_info(cfg.task)  # fail early, naming the task, if it is unknown
         self.cfg = cfg
-        self.env: Any = Environment(assets_root=cfg.assets_root or None, gui=cfg.disp, hz=480)
+        self.env: Any = Environment(assets_root=cfg.assets_root or None, gui=cfg.disp, hz=480, ik=cfg.ik,
+                                    motion=cfg.motion)
 
     def run(self, seed: int, *, save_raw: bool = False, keep_frames: bool = False) -> RunResult:
         from cliport.tasks.oracle import make_oracle

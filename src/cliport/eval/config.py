@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cliport.data.config import check_sim_path
 from cliport.errors import ConfigError
 
 
@@ -39,6 +40,8 @@ class EvalConfig:
     data_dir: str = "data"
     assets_root: str = ""
     renderer: str = ""  # default: the environment's default renderer
+    ik: str = "analytic"  # simulator path: ik=pybullet motion=legacy is the pre-issue-10 one (fidelity.md)
+    motion: str = "fast"
     # --- beyond the original
     workers: int = 1
     clip_weights: str = ""
@@ -82,3 +85,4 @@ def validate(cfg: EvalConfig) -> None:
     for ok, msg in checks:
         if not ok:
             raise ConfigError(msg)
+    check_sim_path(cfg.ik, cfg.motion)

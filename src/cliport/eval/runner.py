@@ -79,7 +79,8 @@ def _init_worker(cfg: EvalConfig, checkpoint: str, keep_frames: bool) -> None:
         device=cfg.device,
         channels_last=cfg.channels_last,
     )
-    kwargs: dict[str, Any] = {"assets_root": cfg.assets_root or None, "gui": cfg.disp}
+    kwargs: dict[str, Any] = {"assets_root": cfg.assets_root or None, "gui": cfg.disp, "ik": cfg.ik,
+                              "motion": cfg.motion}
     if cfg.renderer:
         kwargs["renderer"] = cfg.renderer
     _STATE.update(cfg=cfg, policy=policy, env=Environment(**kwargs), keep_frames=keep_frames)
