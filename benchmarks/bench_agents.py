@@ -23,7 +23,9 @@ own, with a time limit (``--timeout``). Recipes:
 Times are the median of ``--steps`` steps after one warm-up step, as wall time and as this process's CPU
 time (user + system, all threads: on a shared machine the CPU time is the steadier measure; on a quiet
 machine with T threads, wall ≈ CPU / T). act() is one rollout call (fp32 streams, no autocast, as
-evaluation runs it) after a warm-up call. The load average at the start of each row is printed.
+evaluation runs it by default) after a warm-up call; for the non-original recipes also under bfloat16
+autocast (``act bf16``, what ``cliport eval precision=bf16`` runs). The load average at the start of
+each row is printed.
 On CUDA, ``gpu GB`` is torch's peak allocated memory; ``--compile`` compiles the pick and place modules
 with torch.compile and reports the warm-up (compile) time.
 
@@ -122,6 +124,11 @@ def run_one(agent: str, b: int, recipe: str, steps: int, device: str, act: bool,
         image = batch["image"][0].cpu().numpy()
         policy.act(image, "put the red block in the green bowl")
         out["act_s"], out["act_cpu_s"] = _timed(lambda: policy.act(image, "put the red block"), device)
+        if recipe != "original":  # `cliport eval precision=bf16`: act() under bfloat16 autocast
+            policy.act_precision = "bf16"
+            policy.act(image, "put the red block in the green bowl")
+            out["act_bf16_s"], out["act_bf16_cpu_s"] = _timed(lambda: policy.act(image, "put it"), device)
+            policy.act_precision = "32"
     out["rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # Linux: KiB
     if device.startswith("cuda"):
         out["gpu_peak_gb"] = torch.cuda.max_memory_allocated() / 1e9
@@ -139,6 +146,8 @@ COLUMNS = [
     ("CPU s/sample", "per_sample_cpu_s", "{:.2f}"),
     ("act wall s", "act_s", "{:.2f}"),
     ("act CPU s", "act_cpu_s", "{:.2f}"),
+    ("act bf16 wall s", "act_bf16_s", "{:.2f}"),
+    ("act bf16 CPU s", "act_bf16_cpu_s", "{:.2f}"),
     ("peak RSS GB", "rss_gb", "{:.2f}"),
     ("GPU GB", "gpu_peak_gb", "{:.1f}"),
     ("warm-up s", "warmup_s", "{:.1f}"),

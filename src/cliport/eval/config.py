@@ -47,6 +47,9 @@ class EvalConfig:
     clip_weights: str = ""
     allow_random_clip: bool = False
     device: str = "cpu"
+    #: act() arithmetic: 32 (float32, as the original; default) or bf16 (bfloat16 autocast: faster where
+    #: the device does bf16 natively; a near-tie of the logits can then decode to another pixel)
+    precision: str = "32"
     channels_last: bool = True  # NHWC weights/activations: faster act() (see train.channels_last)
     progress: bool = True
     record: EvalRecordConfig = field(default_factory=EvalRecordConfig)
@@ -81,6 +84,7 @@ def validate(cfg: EvalConfig) -> None:
         (cfg.workers >= 1, "workers must be >= 1"),
         (cfg.type in ("single", "multi"), "type must be single or multi"),
         (bool(cfg.checkpoint_type), "checkpoint_type must not be empty"),
+        (cfg.precision in ("32", "bf16"), f"precision must be 32 or bf16, got {cfg.precision!r}"),
     ]
     for ok, msg in checks:
         if not ok:

@@ -79,6 +79,7 @@ def _init_worker(cfg: EvalConfig, checkpoint: str, keep_frames: bool) -> None:
         device=cfg.device,
         channels_last=cfg.channels_last,
     )
+    policy.act_precision = cfg.precision
     kwargs: dict[str, Any] = {"assets_root": cfg.assets_root or None, "gui": cfg.disp, "ik": cfg.ik,
                               "motion": cfg.motion}
     if cfg.renderer:
