@@ -102,3 +102,28 @@ def range_server(tmp_path: Path) -> Iterator[RangeServer]:
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def fake_google(tmp_path_factory):
+    """A box mesh and a 4x4 texture per Google object name, in the public CLIPort layout (the real
+    Google Scanned Objects cannot be downloaded in tests)."""
+    import trimesh
+    from PIL import Image
+
+    from cliport.tasks import catalogue as cat
+
+    root = tmp_path_factory.mktemp("google")
+    (root / "meshes_fixed").mkdir()
+    (root / "textures").mkdir()
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    for name in sorted(set(cat.GOOGLE_SEEN_OBJECTS) | set(cat.GOOGLE_UNSEEN_TRAIN_OBJECTS)
+                       | set(cat.GOOGLE_UNSEEN_EVAL_OBJECTS)):
+        stem = cat.google_file_stem(name)
+        box = trimesh.creation.box(extents=rng.uniform(0.06, 0.1, size=3))
+        box.export(root / "meshes_fixed" / f"{stem}.obj")
+        texture = rng.integers(0, 255, (4, 4, 3), dtype=np.uint8)
+        Image.fromarray(texture).save(root / "textures" / f"{stem}.png")
+    return root
