@@ -120,9 +120,9 @@ def convert_dataset(
             warnings.warn(f"skipping episode {fname}: {err}", stacklevel=2)
             rejected.append(fname)
             continue
-        from cliport.data.index import _episode_summary
+        from cliport.data.index import episode_summary
 
-        n_actions, total = _episode_summary(out, task, mode)
+        n_actions, total = episode_summary(out, task, mode)
         entries.append(EpisodeEntry(len(entries), seed, str(out.relative_to(dst)), n_actions, total))
         if progress is not None:
             progress(k + 1, len(items))

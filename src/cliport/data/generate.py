@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from cliport.data.atomic import remove_stale_temporaries
 from cliport.data.config import DemosConfig
 from cliport.data.episode import save_episode
-from cliport.data.index import _episode_summary, build_index
+from cliport.data.index import build_index, episode_summary
 from cliport.data.lock import exclusive_writer
 from cliport.data.rollout import RunResult
 from cliport.data.schedule import Outcomes, Shard, schedule
@@ -236,7 +236,7 @@ def _log_unlogged_episodes(folder: Path, log: Path) -> None:
             continue
         if seed not in logged:
             try:
-                _, total = _episode_summary(path)
+                _, total = episode_summary(path)
             except CliportError:
                 path.unlink()  # unreadable (cannot happen with atomic writes): attempt the seed again
                 continue

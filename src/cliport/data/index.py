@@ -26,7 +26,7 @@ from cliport.data.store import (
 )
 
 
-def _episode_summary(path: Path, task: str | None = None, mode: str | None = None) -> tuple[int, float]:
+def episode_summary(path: Path, task: str | None = None, mode: str | None = None) -> tuple[int, float]:
     """(n_actions, total_reward) from the small ``meta`` member only (the maps are not decompressed).
 
     Given ``task`` and ``mode``, an episode of another task or mode (a file copied into the wrong
@@ -73,7 +73,7 @@ def build_index(
     entries = []
     for index, seed in enumerate(selected):
         path = episode_file(folder, seed)
-        n_actions, total = _episode_summary(path, task, mode)
+        n_actions, total = episode_summary(path, task, mode)
         entries.append(EpisodeEntry(index, seed, str(path.relative_to(folder)), n_actions, total))
     meta = DatasetMeta(
         task=task,
