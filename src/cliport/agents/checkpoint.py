@@ -76,10 +76,9 @@ def write_safetensors(path: str | Path, tensors: dict[str, torch.Tensor], metada
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{path.name}.", dir=path.parent)
-        os.fchmod(fd, FILE_MODE)
         os.close(fd)
         save_file(tensors, tmp, metadata=metadata)
-        os.chmod(tmp, FILE_MODE)
+        os.chmod(tmp, FILE_MODE)  # mkstemp's 0600 -> the umask's mode, as every other written file
         _sort_metadata(tmp)
         crash_point("checkpoint")  # temporary complete, not yet synced nor renamed
         fd = os.open(tmp, os.O_RDONLY)
@@ -139,6 +138,14 @@ def pinned(path: str | Path):
         yield proc if os.path.exists(proc) else str(path)
 
 
+def header_format_version(header: dict[str, str]) -> int | None:
+    """The ``format_version`` of a checkpoint header (0 when absent), or None when it is not a number."""
+    try:
+        return int(header.get("format_version", "0") or 0)
+    except ValueError:
+        return None
+
+
 def read_checkpoint(path: str | Path) -> tuple[AgentConfig, dict[str, torch.Tensor], dict[str, str]]:
     """Read (config, state dict, header metadata) with checks that name the problem."""
     path = Path(path)
@@ -164,12 +171,11 @@ def read_checkpoint(path: str | Path) -> tuple[AgentConfig, dict[str, torch.Tens
         raise CheckpointError(
             f"checkpoint {path} is not a cliport agent checkpoint (no '{FORMAT_NAME}' header)"
         )
-    try:
-        version = int(metadata.get("format_version", "0"))
-    except ValueError:
+    version = header_format_version(metadata)
+    if version is None:
         raise CheckpointError(
             f"checkpoint {path} has a bad format_version {metadata.get('format_version')!r} in its header"
-        ) from None
+        )
     if version > FORMAT_VERSION:
         raise CheckpointError(
             f"checkpoint {path} has format version {version}; this cliport reads up to {FORMAT_VERSION}: "

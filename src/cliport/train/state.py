@@ -80,13 +80,10 @@ def check_resumable(path: Path, header: dict[str, str], expected: dict[str, str]
     ``expected`` is this run's checkpoint header (:func:`cliport.agents.checkpoint.checkpoint_metadata`);
     its format version and agent config are compared with the file's.
     """
-    from cliport.agents.checkpoint import FORMAT_VERSION
+    from cliport.agents.checkpoint import FORMAT_VERSION, header_format_version
 
-    try:
-        version = int(header.get("format_version", "0") or 0)
-    except ValueError:
-        version = -1
-    if version > FORMAT_VERSION or version < 0:
+    version = header_format_version(header)
+    if version is None or version > FORMAT_VERSION:
         raise TrainStateError(
             f"cannot resume from {path}: it has format version {header.get('format_version')}, this cliport "
             f"reads up to {FORMAT_VERSION}; upgrade cliport, or {START_OVER}"
