@@ -140,23 +140,15 @@ def _backward_and_update(
 def original_recipe_step(policy: nn.Module, batch: Mapping[str, Any],
                          optimizers: Mapping[str, torch.optim.Optimizer]) -> float:
     """The step as it ran before the options above, kept as the reference that the benchmark times
-    (``bench_agents.py``'s ``original`` recipe) and the same-numbers test compares against: inputs,
-    labels and text, then pick loss -> backward -> update, then place loss (recomputing the inputs'
-    features) -> backward -> update, every activation kept. Returns pick + place loss."""
-    from cliport.agents.losses import one_hot_cross_entropy
-
+    (``bench_agents.py``'s ``original`` recipe) and the same-numbers test compares against: pick loss ->
+    backward -> update, then place loss -> backward -> update, with the multi-tensor Adam the caller
+    made, no autocast, no update in the backward, no feature cache. Returns pick + place loss."""
     policy.train()
-    image = policy._image(batch)  # (B, H, W, 6) as the policy feeds its modules
-    b = image.shape[0]
-    pick_idx, place_idx = policy._labels(batch, b)
-    text = policy.encode_text(batch.get("instruction"), b)
-    p0 = torch.as_tensor(batch["p0"]).to(policy.device).long()  # (B, 2) pick pixels
-    pick_loss = one_hot_cross_entropy(policy.pick_logits(image, text, None), pick_idx).mean()
-    pick_loss.backward()
-    optimizers["pick"].step()
-    optimizers["pick"].zero_grad(set_to_none=True)
-    place_loss = one_hot_cross_entropy(policy.place_logits(image, p0, text, None), place_idx).mean()
-    place_loss.backward()
-    optimizers["place"].step()
-    optimizers["place"].zero_grad(set_to_none=True)
-    return float((pick_loss + place_loss).detach())
+    total = 0.0
+    for name, compute in policy.loss_parts(batch).items():  # pick, then place
+        loss = compute()
+        loss.backward()
+        optimizers[name].step()
+        optimizers[name].zero_grad(set_to_none=True)
+        total += float(loss.detach())
+    return total
