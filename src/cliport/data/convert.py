@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cliport.data.atomic import remove_stale_temporaries
+from cliport.atomic import remove_stale_temporaries
 from cliport.data.episode import Episode, EpisodeFileError, objects_to_arrays, pose_to_row, save_episode
 from cliport.data.rollout import NO_INSTRUCTION
 from cliport.data.safe_pickle import UnsafePickleError, safe_load

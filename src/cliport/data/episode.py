@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from cliport.data.atomic import write_atomic
+from cliport.atomic import write_atomic
 from cliport.errors import CliportError
 from cliport.geometry import HEIGHTMAP_SHAPE
 

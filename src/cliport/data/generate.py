@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from cliport.data.atomic import remove_stale_temporaries
+from cliport.atomic import remove_stale_temporaries
 from cliport.data.config import DemosConfig
 from cliport.data.episode import save_episode
 from cliport.data.index import build_index, episode_summary

@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cliport.data.atomic import append_line, write_bytes_atomic, write_json_atomic
+from cliport.atomic import append_line, write_bytes_atomic, write_json_atomic
 from cliport.data.episode import FORMAT_VERSION, HEIGHT_UNIT
 from cliport.errors import CliportError
 from cliport.geometry import INPUT_BOUNDS, PIXEL_SIZE, REALSENSE_CAMERAS

@@ -13,7 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from cliport.data.atomic import TMP_PREFIX
+from cliport.atomic import TMP_PREFIX
 
 
 def annotate(frame: np.ndarray, text: str) -> np.ndarray:
