@@ -11,13 +11,15 @@ own, with a time limit (``--timeout``). Recipes:
 
 * ``original``: what this project first ran, as the original did it: float32, contiguous memory,
   unfused Adam, pick loss -> backward -> update then place loss -> backward -> update, every activation
-  kept, the frozen CLIP in float32, glibc's default allocator behaviour. The place correlation is the
-  FFT; ``--with-conv-correlation`` adds ``original+conv``, the original's conv2d correlation (minutes
-  per step on 2 CPU threads: the row reports the time limit if it is hit).
+  kept, the frozen CLIP in float32, every convolution a convolution, glibc's default allocator
+  behaviour. The place correlation is the FFT; ``--with-conv-correlation`` adds ``original+conv``,
+  the original's conv2d correlation (minutes per step on 2 CPU threads: the row reports the time limit
+  if it is hit).
 * ``default``: ``cliport train``'s defaults: ``train.precision=auto`` (bf16 autocast where the device
   does bf16 natively, else fp32), channels_last, fused Adam, one backward with each parameter's update
   applied in the backward pass (``train.optimizer_in_backward``), the frozen CLIP stored in bf16 when
-  training in bf16, freed memory kept for reuse (cliport.train.allocator).
+  training in bf16, wide 3x3 convolutions on small maps as one matrix multiply
+  (models/small_map_conv.py), freed memory kept for reuse (cliport.train.allocator).
 * ``default+ckpt``: the default with ``train.activation_checkpointing=true``.
 
 Times are the median of ``--steps`` steps after one warm-up step, as wall time and as this process's CPU
@@ -99,6 +101,7 @@ def run_one(agent: str, b: int, recipe: str, steps: int, device: str, act: bool,
         policy = build_agent(config, allow_random_encoders=True, device=device, channels_last=not original,
                              frozen_precision="bf16" if precision == "bf16" else "fp32")
     policy.set_activation_checkpointing(recipe == "default+ckpt")
+    policy.set_small_map_matmul(not original)
     opts = policy.make_optimizers(fused=False if original else None)
     out: dict = {"agent": agent, "batch": b, "recipe": recipe, "device": device, "precision": precision,
                  "threads": torch.get_num_threads(), "load": os.getloadavg()[0]}

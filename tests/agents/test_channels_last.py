@@ -54,6 +54,36 @@ def test_channels_last_gives_the_same_maps_and_gradients(agent):
 
 
 @pytest.mark.parametrize("agent", ["transporter", "cliport", "two_stream_clip_lingunet_lat_transporter"])
+def test_small_maps_as_matmuls_give_the_same_maps_and_gradients(agent, monkeypatch):
+    """models/small_map_conv.py inside whole agents, in float64: every 3x3 layer of the tiny networks is
+    forced onto the matmul path (they are narrower than the full-size rule's 512 channels)."""
+    from cliport.models import small_map_conv
+
+    policy = make_tiny(agent, n_rotations=4)
+    batch = tiny_batch(2)
+    text = policy.encode_text(batch["instruction"], 2)
+    text = text.to(dtype=torch.float64) if text is not None else None
+    conv = copy.deepcopy(policy).double().to(memory_format=torch.channels_last).set_small_map_matmul(False)
+    matmul = copy.deepcopy(conv).set_small_map_matmul(True)
+    monkeypatch.setattr(small_map_conv, "MIN_IN_CHANNELS", 1)
+    monkeypatch.setattr(small_map_conv, "MAX_POSITIONS", 10**6)
+    calls = []
+    real = small_map_conv.conv3x3_matmul
+    monkeypatch.setattr(small_map_conv, "conv3x3_matmul", lambda *a: calls.append(1) or real(*a))
+    pick_a, place_a, grads_a = _maps_and_grads(conv.train(), batch, text)
+    assert not calls
+    pick_b, place_b, grads_b = _maps_and_grads(matmul.train(), batch, text)
+    assert calls
+    torch.testing.assert_close(pick_b, pick_a, rtol=1e-9, atol=1e-9)
+    torch.testing.assert_close(place_b, place_a, rtol=1e-9, atol=1e-9)
+    assert grads_a.keys() == grads_b.keys() and grads_a
+    scale = max(float(g.abs().max()) for g in grads_a.values())
+    for name in grads_a:
+        torch.testing.assert_close(grads_b[name] / scale, grads_a[name] / scale, rtol=0, atol=1e-9,
+                                   msg=lambda m, name=name: f"{name}: {m}")
+
+
+@pytest.mark.parametrize("agent", ["transporter", "cliport", "two_stream_clip_lingunet_lat_transporter"])
 def test_channels_last_float32_train_step_and_act_run(agent):
     """The fp32 CPU kernels used in NHWC (a strided 1x1 backward once corrupted the heap here)."""
     policy = copy.deepcopy(make_tiny(agent, n_rotations=4)).to(memory_format=torch.channels_last)

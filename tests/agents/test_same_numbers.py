@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import copy
 import warnings
+from contextlib import ExitStack
+from unittest import mock
 
 import pytest
 import torch
 
 from cliport.agents.policy import build_agent
 from cliport.agents.step import original_recipe_step
+from cliport.models import small_map_conv
 
 from .conftest import fake_encoders, tiny_batch, tiny_config
 
@@ -39,7 +42,22 @@ def _tiny(agent: str, frozen_precision: str = "fp32"):
 
 
 def _run(agent: str, *, original: bool = False, fused: bool | None = None, in_backward: bool = False,
-         checkpointing: bool = False, channels_last: bool = False, bf16: bool = False):
+         checkpointing: bool = False, channels_last: bool = False, bf16: bool = False,
+         small_maps: bool = False):
+    with ExitStack() as stack:
+        if small_maps:  # the tiny networks' 3x3 layers are narrow: let every one take the matmul path
+            stack.enter_context(mock.patch.multiple(small_map_conv, MIN_IN_CHANNELS=1, MAX_POSITIONS=10**6))
+            calls = mock.patch.object(small_map_conv, "conv3x3_matmul", wraps=small_map_conv.conv3x3_matmul)
+            spy = stack.enter_context(calls)
+        out = _run_steps(agent, original=original, fused=fused, in_backward=in_backward,
+                         checkpointing=checkpointing, channels_last=channels_last, bf16=bf16)
+        if small_maps:
+            assert spy.call_count > 0
+    return out
+
+
+def _run_steps(agent: str, *, original: bool, fused: bool | None, in_backward: bool, checkpointing: bool,
+               channels_last: bool, bf16: bool):
     policy = _tiny(agent, "bf16" if bf16 else "fp32")
     if channels_last:
         policy = policy.to(memory_format=torch.channels_last)
@@ -99,6 +117,11 @@ OPTIONS = {
     "all together": (dict(in_backward=True, checkpointing=True), 1e-3),
     "channels_last": (dict(channels_last=True, fused=False), None),
     "all together, channels_last": (dict(in_backward=True, checkpointing=True, channels_last=True), None),
+    # another summation order, amplified in a few gradients as for NHWC (float64 equality of the maps and
+    # gradients of whole agents: test_channels_last.py)
+    "small maps as matmuls": (dict(small_maps=True, fused=False), None),
+    "all together, channels_last, small maps as matmuls":
+        (dict(in_backward=True, checkpointing=True, channels_last=True, small_maps=True), None),
 }
 
 
@@ -119,7 +142,9 @@ def reference():
 #: option and everything together, the transporter with everything together; the rest is slow.
 DEFAULT_CASES = {("cliport", "optimizer in backward"), ("cliport", "activation checkpointing"),
                  ("cliport", "all together"), ("cliport", "all together, channels_last"),
-                 ("transporter", "all together, channels_last")}
+                 ("transporter", "all together, channels_last"),
+                 ("cliport", "small maps as matmuls"),
+                 ("cliport", "all together, channels_last, small maps as matmuls")}
 CASES = [pytest.param(agent, option, marks=() if (agent, option) in DEFAULT_CASES else pytest.mark.slow)
          for agent in ("cliport", "transporter") for option in OPTIONS]
 

@@ -36,6 +36,7 @@ from cliport.agents.step import make_optimizers, train_step
 from cliport.errors import CliportError
 from cliport.models.encoders import TextFeatures
 from cliport.models.feature_cache import frozen_feature_cache
+from cliport.models.small_map_conv import set_small_map_matmul
 from cliport.types import Action
 
 
@@ -89,6 +90,12 @@ class Policy(nn.Module):
         for module in (self.pick, self.place):
             if hasattr(module, "activation_checkpointing"):
                 module.activation_checkpointing = bool(enabled)
+        return self
+
+    def set_small_map_matmul(self, enabled: bool) -> Policy:
+        """Compute the wide 3x3 convolutions on small maps as one matrix multiply (the default; the same
+        numbers, models/small_map_conv.py) or, with ``False``, as convolutions everywhere."""
+        set_small_map_matmul(self, enabled)
         return self
 
     @staticmethod

@@ -21,6 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from cliport.models.small_map_conv import SmallMapConv2d
+
 
 def _bn_or_identity(channels: int, batchnorm: bool) -> nn.Module:
     return nn.BatchNorm2d(channels) if batchnorm else nn.Identity()
@@ -40,7 +42,7 @@ class IdentityBlock(nn.Module):
         self.final_relu = final_relu
         self.conv1 = nn.Conv2d(in_planes, f1, kernel_size=1, bias=False)
         self.bn1 = _bn_or_identity(f1, batchnorm)
-        self.conv2 = nn.Conv2d(f1, f2, kernel_size=kernel_size, padding=kernel_size // 2, bias=False)
+        self.conv2 = SmallMapConv2d(f1, f2, kernel_size=kernel_size, padding=kernel_size // 2, bias=False)
         self.bn2 = _bn_or_identity(f2, batchnorm)
         self.conv3 = nn.Conv2d(f2, f3, kernel_size=1, bias=False)
         self.bn3 = _bn_or_identity(f3, batchnorm)
@@ -80,8 +82,8 @@ class ConvBlock(nn.Module):
         self.final_relu = final_relu
         self.conv1 = nn.Conv2d(in_planes, f1, kernel_size=1, bias=False)
         self.bn1 = _bn_or_identity(f1, batchnorm)
-        self.conv2 = nn.Conv2d(f1, f2, kernel_size=kernel_size, stride=stride, padding=kernel_size // 2,
-                               bias=False)
+        self.conv2 = SmallMapConv2d(f1, f2, kernel_size=kernel_size, stride=stride,
+                                    padding=kernel_size // 2, bias=False)
         self.bn2 = _bn_or_identity(f2, batchnorm)
         self.conv3 = nn.Conv2d(f2, f3, kernel_size=1, bias=False)
         self.bn3 = _bn_or_identity(f3, batchnorm)
@@ -171,10 +173,10 @@ class DoubleConv(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, mid_channels: int) -> None:
         super().__init__()
         self.double_conv = nn.Sequential(
-            nn.Conv2d(in_channels, mid_channels, kernel_size=3, padding=1),
+            SmallMapConv2d(in_channels, mid_channels, kernel_size=3, padding=1),
             GroupedBatchNorm2d(mid_channels),
             nn.ReLU(inplace=True),
-            nn.Conv2d(mid_channels, out_channels, kernel_size=3, padding=1),
+            SmallMapConv2d(mid_channels, out_channels, kernel_size=3, padding=1),
             GroupedBatchNorm2d(out_channels),
             nn.ReLU(inplace=True),
         )
