@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from cliport.models.relu import ReLU, relu_
 from cliport.models.small_map_conv import SmallMapConv2d
 
 
@@ -48,10 +49,10 @@ class IdentityBlock(nn.Module):
         self.bn3 = _bn_or_identity(f3, batchnorm)
 
     def forward(self, x: Tensor) -> Tensor:
-        out = F.relu(self.bn1(self.conv1(x)), inplace=True)
-        out = F.relu(self.bn2(self.conv2(out)), inplace=True)
+        out = relu_(self.bn1(self.conv1(x)))
+        out = relu_(self.bn2(self.conv2(out)))
         out = self.bn3(self.conv3(out)) + x
-        return F.relu(out, inplace=True) if self.final_relu else out
+        return relu_(out) if self.final_relu else out
 
 
 class StridedPointwiseConv(nn.Conv2d):
@@ -93,10 +94,10 @@ class ConvBlock(nn.Module):
         )
 
     def forward(self, x: Tensor) -> Tensor:
-        out = F.relu(self.bn1(self.conv1(x)), inplace=True)
-        out = F.relu(self.bn2(self.conv2(out)), inplace=True)
+        out = relu_(self.bn1(self.conv1(x)))
+        out = relu_(self.bn2(self.conv2(out)))
         out = self.bn3(self.conv3(out)) + self.shortcut(x)
-        return F.relu(out, inplace=True) if self.final_relu else out
+        return relu_(out) if self.final_relu else out
 
 
 def conv_identity(
@@ -175,10 +176,10 @@ class DoubleConv(nn.Module):
         self.double_conv = nn.Sequential(
             SmallMapConv2d(in_channels, mid_channels, kernel_size=3, padding=1),
             GroupedBatchNorm2d(mid_channels),
-            nn.ReLU(inplace=True),
+            ReLU(),
             SmallMapConv2d(mid_channels, out_channels, kernel_size=3, padding=1),
             GroupedBatchNorm2d(out_channels),
-            nn.ReLU(inplace=True),
+            ReLU(),
         )
 
     def forward(self, x: Tensor) -> Tensor:

@@ -16,6 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from cliport.errors import ConfigError
+from cliport.models.relu import ReLU
 
 Proj = Callable[[Tensor], Tensor] | tuple[nn.Module, nn.Module] | None
 
@@ -65,7 +66,7 @@ class FusionConv(Fusion):
     def __init__(self, input_dim: int = 3) -> None:
         super().__init__(input_dim)
         self.conv = nn.Sequential(
-            nn.ReLU(inplace=True), nn.Conv2d(2 * input_dim, input_dim, kernel_size=1, bias=False)
+            ReLU(), nn.Conv2d(2 * input_dim, input_dim, kernel_size=1, bias=False)
         )
 
     def forward(self, x1, x2, mask=None, proj=None):
@@ -79,9 +80,9 @@ class FusionDeepConv(Fusion):
         super().__init__(input_dim)
         c = input_dim
         self.conv = nn.Sequential(
-            nn.ReLU(inplace=True), nn.Conv2d(2 * c, c, kernel_size=1, bias=False),
-            nn.ReLU(inplace=True), nn.Conv2d(c, c, kernel_size=1, bias=False),
-            nn.ReLU(inplace=True), nn.Conv2d(c, c, kernel_size=1, bias=False),
+            ReLU(), nn.Conv2d(2 * c, c, kernel_size=1, bias=False),
+            ReLU(), nn.Conv2d(c, c, kernel_size=1, bias=False),
+            ReLU(), nn.Conv2d(c, c, kernel_size=1, bias=False),
         )
 
     def forward(self, x1, x2, mask=None, proj=None):
@@ -94,7 +95,7 @@ class FusionConvLat(nn.Module):
     def __init__(self, input_dim: int, output_dim: int) -> None:
         super().__init__()
         self.conv = nn.Sequential(
-            nn.ReLU(inplace=True), nn.Conv2d(input_dim, output_dim, kernel_size=1, bias=False)
+            ReLU(), nn.Conv2d(input_dim, output_dim, kernel_size=1, bias=False)
         )
 
     def forward(self, x1: Tensor, x2: Tensor) -> Tensor:

@@ -27,6 +27,7 @@ from cliport.models.encoders import ImageEncoder, TextFeatures
 from cliport.models.feature_cache import cached
 from cliport.models.fusion import FusionConvLat, make_fusion
 from cliport.models.preprocess import normalize
+from cliport.models.relu import ReLU
 from cliport.models.small_map_conv import SmallMapConv2d
 
 #: ResNet45_10s lateral channels at full width (spec §7.2).
@@ -91,7 +92,7 @@ class CLIPLingUNetLat(_FrozenEncoderMixin):
                     setattr(self, f"lang_fuser{k}", make_fusion(language, c))
                     setattr(self, f"lang_proj{k}", nn.Linear(proj_in, c))
         self.conv1 = nn.Sequential(
-            SmallMapConv2d(c4, w, kernel_size=3, padding=1, bias=False), nn.ReLU(inplace=True)
+            SmallMapConv2d(c4, w, kernel_size=3, padding=1, bias=False), ReLU()
         )
         self.up1 = Up(w + c3, w // 2)
         self.up2 = Up(w // 2 + c2, w // 4)
@@ -201,7 +202,7 @@ class CLIPWithoutSkipConnections(_FrozenEncoderMixin):
         w = c4 // 2  # 1024 at full size
         bn = batchnorm
         self.layers = nn.Sequential(
-            SmallMapConv2d(c4, w, kernel_size=3, padding=1, bias=False), nn.ReLU(inplace=True),
+            SmallMapConv2d(c4, w, kernel_size=3, padding=1, bias=False), ReLU(),
             nn.UpsamplingBilinear2d(scale_factor=2),
             *conv_identity(w, w // 2, batchnorm=bn), *conv_identity(w // 2, w // 2, batchnorm=bn),
             nn.UpsamplingBilinear2d(scale_factor=2),

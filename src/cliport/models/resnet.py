@@ -15,13 +15,14 @@ from cliport.models.blocks import conv_identity, output_head
 from cliport.models.encoders import TextFeatures
 from cliport.models.fusion import make_fusion
 from cliport.models.preprocess import normalize
+from cliport.models.relu import ReLU
 
 
 def _stem(in_dim: int, out: int, batchnorm: bool) -> list[nn.Module]:
     return [
         nn.Conv2d(in_dim, out, kernel_size=3, padding=1),  # with bias
         nn.BatchNorm2d(out) if batchnorm else nn.Identity(),
-        nn.ReLU(inplace=True),
+        ReLU(),
     ]
 
 
