@@ -127,17 +127,16 @@ def test_results_write_on_full_disk_keeps_previous_results(tmp_path, monkeypatch
 
 
 def test_checkpoint_write_on_full_disk(tmp_path, monkeypatch):
-    import safetensors.torch
 
     def full(*_, **__):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr("cliport.agents.checkpoint.save_file", full)
+    monkeypatch.setattr("cliport.agents.checkpoint.save_file_streaming", full)
     target = tmp_path / "checkpoints" / "last.ckpt"
     with pytest.raises(StorageError, match=f"^cannot write {target}: No space left on device"):
         write_safetensors(target, {"w": torch.ones(2)}, {"format": "x"})
     assert _visible(target.parent) == []
-    monkeypatch.setattr("cliport.agents.checkpoint.save_file", safetensors.torch.save_file)
+    monkeypatch.undo()
     write_safetensors(target, {"w": torch.ones(2)}, {"format": "x"})
     from cliport.atomic import FILE_MODE
 

@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 
 from cliport.agents.config import AgentConfig
+from cliport.agents.safetensors_writer import save_file_streaming
 from cliport.errors import CliportError
 
 if TYPE_CHECKING:
@@ -77,9 +78,8 @@ def write_safetensors(path: str | Path, tensors: dict[str, torch.Tensor], metada
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{path.name}.", dir=path.parent)
         os.close(fd)
-        save_file(tensors, tmp, metadata=metadata)
+        save_file_streaming(tensors, tmp, metadata=metadata)  # metadata keys sorted: the same bytes each run
         os.chmod(tmp, FILE_MODE)  # mkstemp's 0600 -> the umask's mode, as every other written file
-        _sort_metadata(tmp)
         crash_point("checkpoint")  # temporary complete, not yet synced nor renamed
         fd = os.open(tmp, os.O_RDONLY)
         try:
@@ -95,24 +95,6 @@ def write_safetensors(path: str | Path, tensors: dict[str, torch.Tensor], metada
             raise storage_error(path, _as_os_error(err)) from err
         raise
     return path
-
-
-def _sort_metadata(path: str) -> None:
-    """Rewrite the header with its metadata keys sorted, in place (same length).
-
-    safetensors writes the metadata map in a per-process random (hash) order, so the same weights gave
-    different file bytes from run to run; sorted, a resumed training ends with the very same file.
-    """
-    with open(path, "r+b") as f:
-        n = int.from_bytes(f.read(8), "little")
-        raw = f.read(n)
-        header = json.loads(raw)
-        if "__metadata__" in header:
-            header["__metadata__"] = dict(sorted(header["__metadata__"].items()))
-        text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        if len(text) <= n:
-            f.seek(8)
-            f.write(text + b" " * (n - len(text)))
 
 
 def _as_os_error(err: BaseException) -> OSError:

@@ -30,7 +30,7 @@ def _flatten_optimizer(name: str, opt: torch.optim.Optimizer) -> tuple[dict[str,
     for idx, slots in sd["state"].items():
         for slot, value in slots.items():
             t = value if torch.is_tensor(value) else torch.tensor(value)
-            tensors[f"{PREFIX}{name}/{idx}/{slot}"] = t.detach().cpu().contiguous().clone()
+            tensors[f"{PREFIX}{name}/{idx}/{slot}"] = t.detach()  # written as is: no copy of the state
     return tensors, {"param_groups": sd["param_groups"]}
 
 
@@ -53,7 +53,7 @@ def save_training_checkpoint(
     val_loss: float | None,
 ) -> Path:
     """Write weights + optimiser state + step atomically."""
-    tensors = {k: v.detach().cpu().contiguous().clone() for k, v in model_state.items()}
+    tensors = {k: v.detach() for k, v in model_state.items()}  # the writer streams them, no copy
     opt_meta = {}
     for name, opt in optimizers.items():
         t, meta = _flatten_optimizer(name, opt)
