@@ -13,7 +13,6 @@ Short-lived processes between two samples are missed; the command's exit status 
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import time
 
@@ -32,7 +31,8 @@ def _role(proc: psutil.Process) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--interval", type=float, default=0.25)
     parser.add_argument("command", nargs=argparse.REMAINDER, help="the command, after --")
     args = parser.parse_args()

@@ -38,7 +38,7 @@ def test_same_bytes_as_safetensors_save_file_and_round_trip(tmp_path):
     metadata = {"zeta": "1", "alpha": json.dumps({"k": "ü"}), "format": "cliport-agent"}
     ours, theirs = tmp_path / "ours.safetensors", tmp_path / "theirs.safetensors"
     save_file_streaming(tensors, ours, metadata=metadata)
-    save_file({k: v.contiguous() for k, v in tensors.items()}, theirs, metadata=dict(sorted(metadata.items())))
+    save_file({k: v.contiguous() for k, v in tensors.items()}, theirs, metadata=metadata)
     raw_ours, raw_theirs = ours.read_bytes(), theirs.read_bytes()
     n = int.from_bytes(raw_ours[:8], "little")
     header = json.loads(raw_ours[8 : 8 + n])

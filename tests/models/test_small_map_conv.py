@@ -93,3 +93,23 @@ def test_full_size_cliport_uses_the_matmul_on_its_deep_layers(monkeypatch):
         block(torch.randn(36, 1024, 4, 4))
         up.eval()(torch.randn(36, 2048, 2, 2))
     assert calls == [(36, 1024, 4, 4), (36, 2048, 2, 2), (36, 1024, 2, 2)]
+
+
+def test_act_under_autocast_reuses_the_cast_weight_until_it_changes():
+    conv = SmallMapConv2d(512, 8, kernel_size=3, padding=1).to(memory_format=torch.channels_last)
+    x = torch.randn(2, 512, 3, 3).to(memory_format=torch.channels_last)
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        first = conv(x)
+        cast = conv._cast_weight
+        assert cast.dtype == torch.bfloat16 and torch.equal(cast, conv.weight.to(torch.bfloat16))
+        assert torch.equal(conv(x), first) and conv._cast_weight is cast  # reused, same output
+        conv.weight.mul_(2)  # an optimiser step: the version counter moves
+        again = conv(x)
+        assert conv._cast_weight is not cast
+        bias = conv.bias.to(torch.bfloat16).float().view(1, -1, 1, 1)
+        torch.testing.assert_close(again.float(), 2 * first.float() - bias,
+                                   rtol=2e-2, atol=2e-2)
+    with torch.autocast("cpu", dtype=torch.bfloat16):  # training: the cast stays in the autograd graph
+        x.requires_grad_(True)
+        conv(x).float().sum().backward()
+    assert conv.weight.grad is not None and conv.weight.grad.dtype == torch.float32

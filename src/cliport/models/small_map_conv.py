@@ -68,8 +68,22 @@ class SmallMapConv2d(nn.Conv2d):
 
     def forward(self, x: Tensor) -> Tensor:
         if self._matmul_applies(x):
-            return conv3x3_matmul(x, self.weight, self.bias)
+            return conv3x3_matmul(x, self._inference_weight(x), self.bias)
         return super().forward(x)
+
+    def _inference_weight(self, x: Tensor) -> Tensor:
+        """The weight; without autograd under autocast (act() with ``precision=bf16``), its low-precision
+        copy, kept while the weight is unchanged (its version counter). Autocast caches the casts of
+        parameters only within one autocast region and never those of views such as the weight matrix,
+        so each act() cast these 8-75 MB weights again (~70 ms of a cliport act())."""
+        device = x.device.type
+        if torch.is_grad_enabled() or not torch.is_autocast_enabled(device):
+            return self.weight
+        dtype = torch.get_autocast_dtype(device)
+        key = (self.weight._version, self.weight.data_ptr(), dtype)
+        if getattr(self, "_cast_key", None) != key:
+            self._cast_weight, self._cast_key = self.weight.detach().to(dtype), key
+        return self._cast_weight
 
 
 def set_small_map_matmul(module: nn.Module, enabled: bool) -> int:
