@@ -29,6 +29,17 @@ def _maps_and_grads(policy, batch, text):
     return pick.detach(), place.detach(), grads
 
 
+def _assert_same(pick_a, place_a, grads_a, pick_b, place_b, grads_b) -> None:
+    """Maps equal to 1e-9; each gradient within 1e-9 of the largest gradient entry."""
+    torch.testing.assert_close(pick_b, pick_a, rtol=1e-9, atol=1e-9)
+    torch.testing.assert_close(place_b, place_a, rtol=1e-9, atol=1e-9)
+    assert grads_a.keys() == grads_b.keys() and grads_a
+    scale = max(float(g.abs().max()) for g in grads_a.values())
+    for name in grads_a:
+        torch.testing.assert_close(grads_b[name] / scale, grads_a[name] / scale, rtol=0, atol=1e-9,
+                                   msg=lambda m, name=name: f"{name}: {m}")
+
+
 @pytest.mark.parametrize("agent", agent_names())
 def test_channels_last_gives_the_same_maps_and_gradients(agent):
     # float64 so that rounding cannot hide a layout mistake: both layouts must agree to ~1e-10.
@@ -44,13 +55,7 @@ def test_channels_last_gives_the_same_maps_and_gradients(agent):
     assert convs and all(p.is_contiguous(memory_format=torch.channels_last) for p in convs)
     pick_a, place_a, grads_a = _maps_and_grads(dense.train(), batch, text)
     pick_b, place_b, grads_b = _maps_and_grads(nhwc.train(), batch, text)
-    torch.testing.assert_close(pick_b, pick_a, rtol=1e-9, atol=1e-9)
-    torch.testing.assert_close(place_b, place_a, rtol=1e-9, atol=1e-9)
-    assert grads_a.keys() == grads_b.keys() and grads_a
-    scale = max(float(g.abs().max()) for g in grads_a.values())
-    for name in grads_a:
-        torch.testing.assert_close(grads_b[name] / scale, grads_a[name] / scale, rtol=0, atol=1e-9,
-                                   msg=lambda m, name=name: f"{name}: {m}")
+    _assert_same(pick_a, place_a, grads_a, pick_b, place_b, grads_b)
 
 
 @pytest.mark.parametrize("agent", ["transporter", "cliport", "two_stream_clip_lingunet_lat_transporter"])
@@ -74,13 +79,7 @@ def test_small_maps_as_matmuls_give_the_same_maps_and_gradients(agent, monkeypat
     assert not calls
     pick_b, place_b, grads_b = _maps_and_grads(matmul.train(), batch, text)
     assert calls
-    torch.testing.assert_close(pick_b, pick_a, rtol=1e-9, atol=1e-9)
-    torch.testing.assert_close(place_b, place_a, rtol=1e-9, atol=1e-9)
-    assert grads_a.keys() == grads_b.keys() and grads_a
-    scale = max(float(g.abs().max()) for g in grads_a.values())
-    for name in grads_a:
-        torch.testing.assert_close(grads_b[name] / scale, grads_a[name] / scale, rtol=0, atol=1e-9,
-                                   msg=lambda m, name=name: f"{name}: {m}")
+    _assert_same(pick_a, place_a, grads_a, pick_b, place_b, grads_b)
 
 
 @pytest.mark.parametrize("agent", ["transporter", "cliport", "two_stream_clip_lingunet_lat_transporter"])
