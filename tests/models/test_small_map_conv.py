@@ -67,6 +67,8 @@ def test_rule_small_maps_of_wide_layers_only(monkeypatch):
                                    rtol=1e-4, atol=1e-4)
     assert calls == [(36, 512, 4, 4)]
     assert small_map_conv.MAX_POSITIONS == 600 and small_map_conv.MIN_IN_CHANNELS == 512
+    assert wide._matmul_applies(torch.empty(36, 512, 4, 4))
+    assert not wide._matmul_applies(torch.empty(36, 512, 4, 4, device="meta"))  # CPU only (measured there)
 
 
 def test_switch_and_checkpoint_names_are_those_of_conv2d(monkeypatch):

@@ -49,15 +49,17 @@ def conv3x3_matmul(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Ten
 
 
 class SmallMapConv2d(nn.Conv2d):
-    """``nn.Conv2d`` that computes a 3 x 3, stride-1, padding-1 convolution as a matrix multiply when the
-    map is small (:data:`MAX_POSITIONS`) and the layer wide (:data:`MIN_IN_CHANNELS`); every other call
-    is the ordinary convolution. ``small_map_matmul = False`` (``Policy.set_small_map_matmul``) restores
-    the convolution everywhere, as the benchmark's original recipe runs it."""
+    """``nn.Conv2d`` that computes a 3 x 3, stride-1, padding-1 convolution on CPU as a matrix multiply
+    when the map is small (:data:`MAX_POSITIONS`) and the layer wide (:data:`MIN_IN_CHANNELS`); every
+    other call is the ordinary convolution. ``small_map_matmul = False``
+    (``Policy.set_small_map_matmul``) restores the convolution everywhere, as the benchmark's original
+    recipe runs it."""
 
     small_map_matmul: bool = True
 
     def _matmul_applies(self, x: Tensor) -> bool:
-        if not self.small_map_matmul or x.dim() != 4:
+        # CPU only: the crossover was measured on oneDNN; cuDNN was not measured (no device lent)
+        if not self.small_map_matmul or x.dim() != 4 or x.device.type != "cpu":
             return False
         if (self.kernel_size, self.stride, self.padding, self.dilation, self.groups) != (
             (3, 3), (1, 1), (1, 1), (1, 1), 1
