@@ -53,16 +53,17 @@ ORIGINAL = {"step_s": 90.0, "act_s": 13.0, "rss_gb": 8.4, "ckpt_gb": 1.87}
 RECIPES = ("original", "original+conv", "default", "default+ckpt")
 
 
-def _batch(b: int, seed: int = 0) -> dict:
+def _batch(b: int, seed: int = 0, hw: tuple[int, int] = (320, 160)) -> dict:
+    """A random training batch of the input size (also used by profile_step and saved_activations)."""
     rng = np.random.default_rng(seed)
-    image = rng.random((b, 320, 160, 6), dtype=np.float32)
+    image = rng.random((b, *hw, 6), dtype=np.float32)
     image[..., :3] *= 255
     image[..., 3:] *= 0.05
     return {
         "image": torch.from_numpy(image),
-        "p0": torch.from_numpy(rng.integers(0, [320, 160], size=(b, 2))),
+        "p0": torch.from_numpy(rng.integers(0, hw, size=(b, 2))),
         "p0_theta": torch.zeros(b),
-        "p1": torch.from_numpy(rng.integers(0, [320, 160], size=(b, 2))),
+        "p1": torch.from_numpy(rng.integers(0, hw, size=(b, 2))),
         "p1_theta": torch.from_numpy(rng.uniform(-np.pi, np.pi, b)),
         "instruction": ["put the red block in the green bowl"] * b,
     }

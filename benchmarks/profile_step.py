@@ -14,28 +14,14 @@ training loop's (one loss, one backward, both optimisers).
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 import warnings
 from collections import defaultdict
+from pathlib import Path
 
-import numpy as np
 import torch
 from torch.profiler import ProfilerActivity, profile, record_function
-
-
-def _batch(b: int, hw: tuple[int, int]) -> dict:
-    rng = np.random.default_rng(0)
-    image = rng.random((b, *hw, 6), dtype=np.float32)
-    image[..., :3] *= 255
-    image[..., 3:] *= 0.05
-    return {
-        "image": torch.from_numpy(image),
-        "p0": torch.from_numpy(rng.integers(0, hw, size=(b, 2))),
-        "p0_theta": torch.zeros(b),
-        "p1": torch.from_numpy(rng.integers(0, hw, size=(b, 2))),
-        "p1_theta": torch.from_numpy(rng.uniform(-np.pi, np.pi, b)),
-        "instruction": ["put the red block in the green bowl"] * b,
-    }
 
 
 def _label_modules(policy) -> None:
@@ -101,6 +87,9 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=25)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench_agents import _batch
+
     from cliport.agents.config import AgentConfig
     from cliport.agents.policy import build_agent
 
@@ -120,7 +109,7 @@ def main() -> None:
     _label_encoders(policy)
     _label_functions()
     opts = policy.make_optimizers()
-    batch = _batch(args.batch, policy.image_size)
+    batch = _batch(args.batch, hw=policy.image_size)
     autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.precision == "bf16")
 
     def step() -> None:

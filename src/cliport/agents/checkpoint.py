@@ -54,10 +54,8 @@ def checkpoint_metadata(config: AgentConfig) -> dict[str, str]:
 
 def save_agent(policy: Policy, path: str | Path, extra_metadata: dict[str, str] | None = None) -> Path:
     """Write ``policy``'s config and trainable state to ``path`` atomically; returns the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # No clone: on CPU this writes the live tensors (a copy would double the peak memory of a 1.1 GB agent).
-    tensors = {k: v.detach().to("cpu").contiguous() for k, v in policy.state_dict().items()}
+    # The live tensors: the writer copies one at a time where needed (device, channels_last), never all.
+    tensors = {k: v.detach() for k, v in policy.state_dict().items()}
     metadata = checkpoint_metadata(policy.config)
     metadata.update(extra_metadata or {})
     return write_safetensors(path, tensors, metadata)
