@@ -131,7 +131,7 @@ def test_checkpoint_write_on_full_disk(tmp_path, monkeypatch):
     def full(*_, **__):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr("cliport.agents.checkpoint.save_file_streaming", full)
+    monkeypatch.setattr("cliport.agents.checkpoint.write_safetensors_to", full)
     target = tmp_path / "checkpoints" / "last.ckpt"
     with pytest.raises(StorageError, match=f"^cannot write {target}: No space left on device"):
         write_safetensors(target, {"w": torch.ones(2)}, {"format": "x"})

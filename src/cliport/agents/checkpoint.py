@@ -11,10 +11,8 @@ No pickle anywhere: loading a checkpoint cannot run code.
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +21,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file
 
 from cliport.agents.config import AgentConfig
-from cliport.agents.safetensors_writer import save_file_streaming
+from cliport.agents.safetensors_writer import write_safetensors_to
 from cliport.errors import CliportError
 
 if TYPE_CHECKING:
@@ -62,48 +60,13 @@ def save_agent(policy: Policy, path: str | Path, extra_metadata: dict[str, str] 
 
 
 def write_safetensors(path: str | Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str]) -> Path:
-    """Write a safetensors file atomically: a temporary name in the same folder, fsync, then a rename.
+    """Write a safetensors file atomically (``cliport.atomic.write_atomic``: a temporary name in the same
+    folder, fsync, then a rename; a full disk or read-only folder raises a ``StorageError`` naming
+    ``path``). The temporary ``.tmp-<name>.<random>`` is never matched by checkpoint selection and is
+    removed by the trainer's start-up."""
+    from cliport.atomic import write_atomic
 
-    The temporary is ``.tmp-<name>.<random>`` (never matched by checkpoint selection, removed by the
-    trainer's start-up); a full disk or read-only folder raises a ``StorageError`` naming ``path``.
-    """
-    from cliport.atomic import FILE_MODE, TMP_PREFIX, storage_error
-    from cliport.faultpoints import crash_point
-
-    path = Path(path)
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{path.name}.", dir=path.parent)
-        os.close(fd)
-        save_file_streaming(tensors, tmp, metadata=metadata)  # metadata keys sorted: the same bytes each run
-        os.chmod(tmp, FILE_MODE)  # mkstemp's 0600 -> the umask's mode, as every other written file
-        crash_point("checkpoint")  # temporary complete, not yet synced nor renamed
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-        tmp = None
-    except BaseException as err:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        if isinstance(err, OSError | SafetensorError) and not isinstance(err, FileNotFoundError):
-            raise storage_error(path, _as_os_error(err)) from err
-        raise
-    return path
-
-
-def _as_os_error(err: BaseException) -> OSError:
-    """safetensors reports I/O failures as SafetensorError text; recover the errno where it says one."""
-    if isinstance(err, OSError):
-        return err
-    text = str(err)
-    for code in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES):
-        if os.strerror(code) in text:
-            return OSError(code, os.strerror(code))
-    return OSError(errno.EIO, text)
+    return write_atomic(path, lambda f: write_safetensors_to(f, tensors, metadata))
 
 
 @contextlib.contextmanager

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from pathlib import Path
 from typing import BinaryIO
 
 import torch
@@ -64,12 +63,12 @@ def _write_tensor(f: BinaryIO, t: torch.Tensor) -> None:
     f.write(memoryview(t.view(-1).view(torch.uint8).numpy()))
 
 
-def save_file_streaming(tensors: Mapping[str, torch.Tensor], filename: str | Path,
-                        metadata: Mapping[str, str] | None = None) -> None:
-    """``safetensors.torch.save_file`` without the in-memory copy (module docstring)."""
+def write_safetensors_to(f: BinaryIO, tensors: Mapping[str, torch.Tensor],
+                         metadata: Mapping[str, str] | None = None) -> None:
+    """What ``safetensors.torch.save_file`` writes, into the open binary file ``f``, without the in-memory
+    copy (module docstring). Atomic files: ``cliport.atomic.write_atomic`` around it."""
     header, order = _header(tensors, metadata)
-    with open(filename, "wb") as f:
-        f.write(len(header).to_bytes(8, "little"))
-        f.write(header)
-        for name in order:
-            _write_tensor(f, tensors[name])
+    f.write(len(header).to_bytes(8, "little"))
+    f.write(header)
+    for name in order:
+        _write_tensor(f, tensors[name])
