@@ -38,15 +38,17 @@ def _assert_same_observation(old_obs: dict, new_obs: dict, old: Environment, new
     assert int((h_old != h_new).sum()) == 0
 
 
-def test_pre_change_options_select_the_old_path():
+def test_defaults_are_the_new_paths_and_pre_change_options_every_old_one():
     env = Environment(parallel_render=False, **PRE_CHANGE_OPTIONS)
     try:
         assert env.fast_plane is False and env.oracle_shadow_pass is True
+        assert (env.ik, env.motion) == ("pybullet", "legacy")
     finally:
         env.close()
     env = Environment(parallel_render=False)
     try:
         assert env.fast_plane is True and env.oracle_shadow_pass is False
+        assert (env.ik, env.motion) == ("analytic", "fast")
     finally:
         env.close()
 

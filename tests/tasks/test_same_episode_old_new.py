@@ -99,14 +99,6 @@ def check_same_episode(task_name: str, seed: int, assets, cameras) -> None:
     assert abs(old_reward - new_reward) < 1e-6, f"{where}: reward {old_reward} -> {new_reward}"
 
 
-def test_pre_change_options_select_the_old_paths(assets, small_cameras):
-    env = Environment(assets_root=assets, cameras=small_cameras, **PRE_CHANGE_OPTIONS)
-    try:
-        assert (env.ik, env.motion) == ("pybullet", "legacy")
-    finally:
-        env.close()
-
-
 @pytest.mark.parametrize("seed", [0, 1])
 def test_same_seed_same_actions_block_insertion(assets, small_cameras, seed):
     check_same_episode("block-insertion", seed, assets, small_cameras)

@@ -12,8 +12,8 @@ where the shadow map holds a surface at least 0.05 nearer to the light, and ever
 meets the box's top face (z = -0.001) before any side face (100 m away) or the bottom (z = -10), while
 every visible surface lies at or above that top face. So a plane whose only visual is the top face,
 with the same two triangles (same vertices, same vertex order, normals, colour and frame) renders the
-same colour, depth and segmentation bytes, for about 14 % less TinyRenderer time (measured in
-``tests/env/test_plane_visual.py`` and ``benchmarks/bench_env.py``). Collision, mass and contact
+same colour, depth and segmentation bytes (``tests/env/test_fast_render.py``), for about 14 % less
+TinyRenderer time (``benchmarks/bench_env.py``). Collision, mass and contact
 parameters are the file's own, untouched, so the physics is the same.
 
 Only a plane URDF of that exact form (one link, no visual, one unrotated collision box) is rewritten;

@@ -104,14 +104,6 @@ def forward_urdf(q) -> np.ndarray:
     return T @ _transform(_TIP_ROW[3], _TIP_ROW[4]) @ _transform((0, 0, 0), _TIP_ROW[5])
 
 
-def pose_matrix(position, quaternion) -> np.ndarray:
-    """(x, y, z), (qx, qy, qz, qw) -> 4x4."""
-    T = np.eye(4)
-    T[:3, :3] = _quat_rows(quaternion)
-    T[:3, 3] = [float(v) for v in position]
-    return T
-
-
 def _quat_rows(quaternion) -> tuple[tuple[float, float, float], ...]:
     x, y, z, w = (float(v) for v in quaternion)
     n = math.sqrt(x * x + y * y + z * z + w * w)
