@@ -90,3 +90,18 @@ def test_missing_model_folder_is_reported_and_not_created(eval_setup, fake_rollo
     with pytest.raises(runner.EvalError, match=r"no checkpoint folder .*-n7-train/checkpoints; train first"):
         runner.evaluate(cfg)
     assert not (root / "exps" / "block-insertion-transporter-n7-train").exists()
+
+
+def test_episode_log_forgets_several_checkpoints_and_rewrites_only_when_a_line_goes(tmp_path):
+    from cliport.eval.progress_log import EpisodeLog
+
+    log = EpisodeLog(tmp_path / "results.partial.jsonl")
+    for name in ("a", "b", "c"):
+        log.append({"checkpoint": name, "repeat": 0, "index": 0, "reward": 1.0})
+    inode = log.path.stat().st_ino
+    log.forget("x", "y")  # nothing of theirs: the file is not rewritten (same inode)
+    assert log.path.stat().st_ino == inode and len(log.path.read_text().splitlines()) == 3
+    log.forget("a", "c")
+    assert [json.loads(x)["checkpoint"] for x in log.path.read_text().splitlines()] == ["b"]
+    log.forget("b")
+    assert not log.path.exists()

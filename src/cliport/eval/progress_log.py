@@ -33,18 +33,20 @@ class EpisodeLog:
     def append(self, record: dict) -> None:
         append_line(self.path, json.dumps(record) + "\n")
 
-    def forget(self, checkpoint: str) -> None:
-        """Drop ``checkpoint``'s lines (after its results were written); remove the file if empty."""
+    def forget(self, *checkpoints: str) -> None:
+        """Drop these checkpoints' lines (after their results were written); remove the file if empty.
+        The file is rewritten only when a line goes."""
         if not self.path.exists():
             return
+        lines = self.path.read_text().splitlines()
         keep = []
-        for line in self.path.read_text().splitlines():
+        for line in lines:
             try:
-                if json.loads(line).get("checkpoint") != checkpoint:
+                if json.loads(line).get("checkpoint") not in checkpoints:
                     keep.append(line)
             except json.JSONDecodeError:
                 continue
-        if keep:
-            write_bytes_atomic(self.path, ("\n".join(keep) + "\n").encode("utf-8"))
-        else:
+        if not keep:
             self.path.unlink()
+        elif len(keep) < len(lines):
+            write_bytes_atomic(self.path, ("\n".join(keep) + "\n").encode("utf-8"))

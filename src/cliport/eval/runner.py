@@ -201,8 +201,7 @@ def _evaluate_locked(
             existing[ckpt.name] = entry
             write_results(results_file, existing)
         log.forget(ckpt.name)
-    for name in existing:  # a kill between the results write and the forget above left these lines
-        log.forget(name)
+    log.forget(*existing)  # lines a kill between a results write and its forget above left behind
     return produced
 
 
