@@ -186,4 +186,8 @@ def test_frozen_clip_runs_once_per_input_and_gets_no_gradients():
     policy.train_step(tiny_batch(2), opts)
     # pick image, place key image, place query crops: once each although both streams recompute
     assert len(calls) == 3, calls
+    calls.clear()
+    policy.set_activation_checkpointing(False)  # no recompute, no cache: still once per input
+    policy.train_step(tiny_batch(2, seed=1), opts)
+    assert len(calls) == 3, calls
     assert all(not p.requires_grad and p.grad is None for p in clip.parameters())

@@ -98,9 +98,13 @@ class Policy(nn.Module):
         set_small_map_matmul(self, enabled)
         return self
 
-    @staticmethod
-    def frozen_feature_cache():
-        """Context in which frozen-encoder features are computed once per input tensor."""
+    def frozen_feature_cache(self):
+        """Context in which frozen-encoder features are computed once per input tensor, so that a
+        checkpointed stream's recompute does not run CLIP again. Without checkpointing every input is
+        encoded once anyway, and a cache would only keep the pick features alive through the place
+        module's forward and backward: then it is a no-op."""
+        if not any(getattr(m, "activation_checkpointing", False) for m in (self.pick, self.place)):
+            return nullcontext()
         return frozen_feature_cache()
 
     # -- inputs ------------------------------------------------------------------------------------
