@@ -7,7 +7,7 @@ with SIGKILL; ``name:k:group`` kills its whole process group, as ``kill -9`` of 
 session would (the campaign starts each command with ``start_new_session``); with
 ``CLIPORT_CRASH_TRACE=file`` every call appends its name to that file (so the campaign knows which
 moments a command passes through).
-Unset (always, outside the campaign), a call costs one environment lookup.
+Unset (always, outside the campaign), a call costs two environment lookups.
 """
 
 from __future__ import annotations

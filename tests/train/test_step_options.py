@@ -48,7 +48,8 @@ def test_train_hands_the_settings_to_the_loop(monkeypatch, tmp_path, synthetic_d
 
 
 def test_loop_with_both_settings_matches_the_plain_loop(tmp_path, tiny):
-    """The loop's step with optimizer_in_backward (and the checkpointing flag) gives the same weights."""
+    """The loop's step with optimizer_in_backward gives the same weights (the tiny policy has no streams
+    to checkpoint: that flag is checked with real agents in tests/agents/test_same_numbers.py)."""
     import torch
 
     from cliport.train.loop import LoopSettings, fit

@@ -43,8 +43,6 @@ class LoopSettings:
     #: Apply each parameter's Adam update during the backward pass and free its gradient at once
     #: (single process only; with several processes the gradients must be averaged first).
     optimizer_in_backward: bool = False
-    #: None = torch's fused Adam kernel where the device has one.
-    fused_adam: bool | None = None
 
 
 @dataclass
@@ -106,7 +104,7 @@ def fit(
     """
     rank, world = _rank()
     checkpoint_dir = Path(checkpoint_dir)
-    optimizers = make_optimizers(policy, settings.lr, settings.fused_adam)
+    optimizers = make_optimizers(policy, settings.lr)
     result = LoopResult(0, 0)
     last = checkpoint_dir / "last.ckpt"
     step = 0
