@@ -164,7 +164,7 @@ def test_unreachable_and_stretched_poses_fall_back_to_pybullet(sim_assets, small
 def test_bad_ik_or_motion_choice_is_a_clear_error(sim_assets):
     from cliport.env.environment import EnvError, Environment
 
-    with pytest.raises(EnvError, match="ik must be one of analytic, pybullet .* got ik='fast'"):
+    with pytest.raises(EnvError, match="ik must be one of analytic, pybullet, got 'fast'"):
         Environment(assets_root=sim_assets, ik="fast")
-    with pytest.raises(EnvError, match="motion one of fast, legacy; got ik='analytic', motion='slow'"):
+    with pytest.raises(EnvError, match="motion must be one of fast, legacy, got 'slow'"):
         Environment(assets_root=sim_assets, motion="slow")

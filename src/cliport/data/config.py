@@ -87,12 +87,10 @@ class DemosConfig:
 
 def check_sim_path(ik: str, motion: str) -> None:
     """The ``ik=`` / ``motion=`` keys of demos and eval name one of the simulator's paths."""
-    from cliport.env.robot import IK_SOLVERS, MOTIONS
+    from cliport.env.robot import sim_path_problem
 
-    if ik not in IK_SOLVERS:
-        raise ConfigError(f"ik must be one of {', '.join(IK_SOLVERS)}, got {ik!r}")
-    if motion not in MOTIONS:
-        raise ConfigError(f"motion must be one of {', '.join(MOTIONS)}, got {motion!r}")
+    if (problem := sim_path_problem(ik, motion)) is not None:
+        raise ConfigError(problem)
 
 
 def parse_overrides(argv: list[str], schema: type = DemosConfig):

@@ -29,7 +29,7 @@ from cliport.env.assets.registry import AssetError, ensure_assets, resolve_asset
 from cliport.env.grippers import END_EFFECTORS, EndEffector
 from cliport.env.primitives import PRIMITIVES
 from cliport.env.quiet_import import c_stdout_silenced
-from cliport.env.robot import EE_LINK, IK_SOLVERS, MOTIONS, UR5
+from cliport.env.robot import EE_LINK, IK_SOLVERS, MOTIONS, UR5, sim_path_problem
 from cliport.env.spaces import action_space, observation_space
 from cliport.env.task_api import Category, SceneTask
 from cliport.errors import CliportError
@@ -99,9 +99,8 @@ class Environment(gym.Env):
         motion: str = MOTIONS[0],
     ) -> None:
         self.renderer = cams.check_renderer(renderer)
-        if ik not in IK_SOLVERS or motion not in MOTIONS:
-            raise EnvError(f"ik must be one of {', '.join(IK_SOLVERS)} and motion one of "
-                           f"{', '.join(MOTIONS)}; got ik={ik!r}, motion={motion!r}")
+        if (problem := sim_path_problem(ik, motion)) is not None:
+            raise EnvError(problem)
         self.ik, self.motion = ik, motion
         if not isinstance(hz, int) or hz <= 0:
             raise EnvError(f"hz must be a positive integer (physics steps per second), got {hz!r}")

@@ -57,15 +57,21 @@ IK_SOLVERS = ("analytic", "pybullet")
 MOTIONS = ("fast", "legacy")
 
 
+def sim_path_problem(ik: str, motion: str) -> str | None:
+    """What is wrong with an ``ik`` / ``motion`` choice (None when both name a path); the environment and
+    the demos/eval configs raise it as their own error."""
+    if ik not in IK_SOLVERS:
+        return f"ik must be one of {', '.join(IK_SOLVERS)}, got {ik!r}"
+    if motion not in MOTIONS:
+        return f"motion must be one of {', '.join(MOTIONS)}, got {motion!r}"
+    return None
+
+
 class UR5:
     """One UR5 in one PyBullet client; ``step`` advances physics by one step."""
 
     def __init__(self, client: Any, urdf: str, step: Callable[[], None], hz: int,
                  ik: str = IK_SOLVERS[0], motion: str = MOTIONS[0]) -> None:
-        if ik not in IK_SOLVERS:
-            raise ValueError(f"ik must be one of {', '.join(IK_SOLVERS)}, got {ik!r}")
-        if motion not in MOTIONS:
-            raise ValueError(f"motion must be one of {', '.join(MOTIONS)}, got {motion!r}")
         self.ik, self.motion = ik, motion
         self.client = client
         self.body = client.loadURDF(urdf, (0, 0, 0), (0, 0, 0, 1))
