@@ -86,6 +86,8 @@ def main() -> None:
     ap.add_argument("--memory", default="channels_last", choices=["contiguous", "channels_last"])
     ap.add_argument("--tiny", action="store_true", help="small networks and a 64x32 grid (smoke run)")
     ap.add_argument("--top", type=int, default=25)
+    ap.add_argument("--shapes", action="store_true",
+                    help="also list the top operators per input shape and layout (strides)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     sys.path.insert(0, str(Path(__file__).parent))
@@ -124,7 +126,7 @@ def main() -> None:
     step()  # warm-up (Adam state, allocations)
     print(f"warm-up step {time.perf_counter() - t0:.2f} s")
     c0, t0 = time.process_time(), time.perf_counter()
-    with profile(activities=[ProfilerActivity.CPU], record_shapes=False) as prof:
+    with profile(activities=[ProfilerActivity.CPU], record_shapes=args.shapes) as prof:
         step()
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     print(f"{args.agent} B={args.batch} {args.precision} {args.memory} threads={args.threads}: "
@@ -140,6 +142,11 @@ def main() -> None:
     table = prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=args.top,
                                       max_name_column_width=50)
     print(table)
+    if args.shapes:
+        print(f"\ntop {args.top} operators by self CPU time, per input shape")
+        print(prof.key_averages(group_by_input_shape=True).table(
+            sort_by="self_cpu_time_total", row_limit=args.top, max_name_column_width=30,
+            max_shapes_column_width=90))
 
 
 if __name__ == "__main__":

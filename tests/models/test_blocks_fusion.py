@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from cliport.errors import ConfigError
@@ -100,19 +101,38 @@ def test_fusion_errors():
     assert "mult" in FUSIONS
 
 
-@pytest.mark.parametrize("hw", [(64, 64), (65, 33), (7, 8)])
-def test_strided_pointwise_conv_equals_a_strided_1x1_conv_in_values_and_gradients(hw):
+@pytest.mark.parametrize(("hw", "stride", "layout"), [
+    ((64, 64), 2, torch.contiguous_format), ((65, 33), 2, torch.contiguous_format),
+    ((7, 8), 2, torch.contiguous_format), ((65, 33), 2, torch.channels_last),
+    ((9, 10), 3, torch.channels_last), ((9, 10), 1, torch.channels_last),
+])
+def test_strided_pointwise_conv_equals_a_strided_1x1_conv_in_values_and_gradients(hw, stride, layout):
     torch.manual_seed(0)
-    ours = StridedPointwiseConv(8, 16, stride=2).double()
-    plain = nn.Conv2d(8, 16, kernel_size=1, stride=2, bias=False).double()
+    ours = StridedPointwiseConv(8, 16, stride=stride).double()
+    plain = nn.Conv2d(8, 16, kernel_size=1, stride=stride, bias=False).double()
     plain.weight.data.copy_(ours.weight.data)
     assert list(ours.state_dict()) == ["weight"]
-    x = torch.randn(2, 8, *hw, dtype=torch.float64, requires_grad=True)
+    x = torch.randn(2, 8, *hw, dtype=torch.float64).contiguous(memory_format=layout).requires_grad_()
     y_ours, y_plain = ours(x), plain(x)
-    assert y_ours.shape == y_plain.shape == (2, 16, (hw[0] + 1) // 2, (hw[1] + 1) // 2)
+    assert y_ours.shape == y_plain.shape == (2, 16, -(-hw[0] // stride), -(-hw[1] // stride))
     torch.testing.assert_close(y_ours, y_plain, rtol=0, atol=1e-12)
     g = torch.randn_like(y_ours)
     gx_ours, gw_ours = torch.autograd.grad(y_ours, (x, ours.weight), g)
     gx_plain, gw_plain = torch.autograd.grad(y_plain, (x, plain.weight), g)
     torch.testing.assert_close(gx_ours, gx_plain, rtol=0, atol=1e-12)
     torch.testing.assert_close(gw_ours, gw_plain, rtol=0, atol=1e-12)
+    assert gx_ours.is_contiguous(memory_format=layout)  # the input's layout: no mixed-layout addition
+
+
+def test_strided_pointwise_conv_gradient_is_the_slice_gradient_bit_for_bit_in_bf16():
+    """The layout-keeping subsample gives the same bits as slicing's own backward (bf16, channels_last)."""
+    torch.manual_seed(1)
+    conv = StridedPointwiseConv(16, 32, stride=2).to(torch.bfloat16)
+    x = torch.randn(1, 16, 20, 14).to(torch.bfloat16).contiguous(memory_format=torch.channels_last)
+    x.requires_grad_()
+    g = torch.randn(1, 32, 10, 7).to(torch.bfloat16)
+    (ours,) = torch.autograd.grad(conv(x), x, g)
+    (sliced,) = torch.autograd.grad(F.conv2d(x[..., ::2, ::2], conv.weight), x, g)
+    assert torch.equal(ours.view(torch.int16), sliced.contiguous().view(torch.int16))
+    assert ours.is_contiguous(memory_format=torch.channels_last) and not sliced.is_contiguous(
+        memory_format=torch.channels_last)

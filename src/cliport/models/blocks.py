@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from cliport.models.layout import cat_channels, every_nth_pixel
 from cliport.models.relu import ReLU, relu_
 from cliport.models.small_map_conv import SmallMapConv2d
 
@@ -60,15 +61,19 @@ class StridedPointwiseConv(nn.Conv2d):
 
     The same parameters, names and numbers as ``nn.Conv2d(cin, cout, 1, stride=s)``, but it avoids the
     strided 1x1 kernel, whose channels_last fp32 backward corrupts the heap in torch 2.13's CPU build
-    when the input has few channels (e.g. 8 -> 16 at 64 x 64; see docs/performance.md).
+    when the input has few channels (e.g. 8 -> 16 at 64 x 64; see docs/performance.md). The subsampling's
+    gradient keeps the input's layout (:func:`cliport.models.layout.every_nth_pixel`); stride 1 is a
+    plain 1x1 convolution.
     """
 
     def __init__(self, in_planes: int, out_planes: int, stride: int, bias: bool = False) -> None:
         super().__init__(in_planes, out_planes, kernel_size=1, stride=stride, bias=bias)
 
     def forward(self, x: Tensor) -> Tensor:
-        s = self.stride
-        return F.conv2d(x[..., :: s[0], :: s[1]], self.weight, self.bias)
+        s0, s1 = self.stride
+        if (s0, s1) != (1, 1):
+            x = every_nth_pixel(x, s0, s1)
+        return F.conv2d(x, self.weight, self.bias)
 
 
 class ConvBlock(nn.Module):
@@ -199,4 +204,4 @@ class Up(nn.Module):
         dy, dx = skip.shape[-2] - x.shape[-2], skip.shape[-1] - x.shape[-1]
         if dy or dx:
             x = F.pad(x, [dx // 2, dx - dx // 2, dy // 2, dy - dy // 2])
-        return self.conv(torch.cat([skip.to(x.dtype), x], dim=1))  # (N, out, H, W)
+        return self.conv(cat_channels([skip.to(x.dtype), x]))  # (N, out, H, W)

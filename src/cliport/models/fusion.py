@@ -16,6 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from cliport.errors import ConfigError
+from cliport.models.layout import cat_channels
 from cliport.models.relu import ReLU
 
 Proj = Callable[[Tensor], Tensor] | tuple[nn.Module, nn.Module] | None
@@ -57,7 +58,7 @@ class FusionMax(Fusion):
 
 class FusionConcat(Fusion):
     def forward(self, x1, x2, mask=None, proj=None):
-        return torch.cat([x1, _tile(x1, x2, proj)], dim=1)  # (N, 2C, H, W)
+        return cat_channels([x1, _tile(x1, x2, proj)])  # (N, 2C, H, W)
 
 
 class FusionConv(Fusion):
@@ -70,7 +71,7 @@ class FusionConv(Fusion):
         )
 
     def forward(self, x1, x2, mask=None, proj=None):
-        return self.conv(torch.cat([x1, _tile(x1, x2, proj)], dim=1))  # (N, C, H, W)
+        return self.conv(cat_channels([x1, _tile(x1, x2, proj)]))  # (N, C, H, W)
 
 
 class FusionDeepConv(Fusion):
@@ -86,7 +87,7 @@ class FusionDeepConv(Fusion):
         )
 
     def forward(self, x1, x2, mask=None, proj=None):
-        return self.conv(torch.cat([x1, _tile(x1, x2, proj)], dim=1))
+        return self.conv(cat_channels([x1, _tile(x1, x2, proj)]))
 
 
 class FusionConvLat(nn.Module):
@@ -99,7 +100,7 @@ class FusionConvLat(nn.Module):
         )
 
     def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
-        return self.conv(torch.cat([x1, x2], dim=1))  # (N, out, H, W)
+        return self.conv(cat_channels([x1, x2]))  # (N, out, H, W)
 
 
 class FusionFiLM(Fusion):
