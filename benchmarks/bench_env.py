@@ -25,7 +25,7 @@ from cliport.env.environment import PRE_CHANGE_OPTIONS, Environment
 from cliport.geometry import yaw_quat
 
 
-def _cpu() -> float:
+def cpu_seconds() -> float:
     """CPU seconds of this process and of its waited-for children (the forked camera renders)."""
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
@@ -35,10 +35,10 @@ def timed(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
     """Median wall and CPU milliseconds of ``fn`` over ``repeats`` runs (CPU includes forked children)."""
     wall, cpu = [], []
     for _ in range(repeats):
-        w0, c0 = time.perf_counter(), _cpu()
+        w0, c0 = time.perf_counter(), cpu_seconds()
         fn()
         wall.append((time.perf_counter() - w0) * 1e3)
-        cpu.append((_cpu() - c0) * 1e3)
+        cpu.append((cpu_seconds() - c0) * 1e3)
     return float(np.median(wall)), float(np.median(cpu))
 
 
@@ -66,10 +66,10 @@ def time_steps(env: Environment, seeds, repeats: int) -> tuple[float, float, int
         env.reset(seed=next(seeds))
         action = pick_place_action(env, 0)
         start = env.step_counter
-        w0, c0 = time.perf_counter(), _cpu()
+        w0, c0 = time.perf_counter(), cpu_seconds()
         env.step(action)
         wall.append((time.perf_counter() - w0) * 1e3)
-        cpu.append((_cpu() - c0) * 1e3)
+        cpu.append((cpu_seconds() - c0) * 1e3)
         counts.append(env.step_counter - start)
     return float(np.median(wall)), float(np.median(cpu)), int(np.median(counts))
 

@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
+
+from bench_env import cpu_seconds  # CPU s of this process + its waited-for children (forked renders)
 
 #: Original CLIPort, seconds per episode (one process). Keys are the registered names we time.
 REFERENCE_S: dict[str, float] = {
@@ -53,13 +54,6 @@ ISSUE_TASKS = [
     "towers-of-hanoi-seq-seen-colors", "palletizing-boxes",
 ]
 PATHS = ("old", "new")
-
-
-def _cpu() -> float:
-    """CPU seconds of this process and of its waited-for children (forked renders)."""
-    me = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def _environment(path: str, renderer: str):
@@ -88,10 +82,10 @@ def run_task(name: str, seeds: list[int], mode: str, renderer: str, path: str) -
     try:
         for seed in seeds:
             task = make_task(name, mode)
-            w0, c0 = time.perf_counter(), _cpu()
+            w0, c0 = time.perf_counter(), cpu_seconds()
             run = record_episode(env, task, make_oracle(task), seed, task_name=name, mode=mode)
             out.append({"seed": seed, "reward": run.episode.total_reward, "steps": len(run.episode.pick),
-                        "wall": time.perf_counter() - w0, "cpu": _cpu() - c0})
+                        "wall": time.perf_counter() - w0, "cpu": cpu_seconds() - c0})
     finally:
         env.close()
     return {"task": name, "path": path, "episodes": out}
@@ -100,19 +94,24 @@ def run_task(name: str, seeds: list[int], mode: str, renderer: str, path: str) -
 def run_eval(seeds: list[int], renderer: str, path: str) -> dict:
     """Roll out a random-weight real-size transporter on put-block-in-bowl-seen-colors."""
     _pin_threads()
+    import torch
+
     from cliport.agents.config import AgentConfig
     from cliport.agents.policy import build_agent
     from cliport.eval.rollout import run_episode
     from cliport.tasks.registry import make_task
 
     name = "put-block-in-bowl-seen-colors"
+    # Seeded: pool workers are reused, so the unseeded weights depended on which jobs a worker ran before
+    # (old and new paths then rolled out different agents and the outcome check below failed at random).
+    torch.manual_seed(0)
     policy = build_agent(AgentConfig(agent="transporter"))
     act_cpu = [0.0]
 
     def act(image, info):
-        c0 = _cpu()
+        c0 = cpu_seconds()
         action = policy.act(image, info.get("lang_goal"))
-        act_cpu[0] += _cpu() - c0
+        act_cpu[0] += cpu_seconds() - c0
         return action
 
     env = _environment(path, renderer)
@@ -120,10 +119,10 @@ def run_eval(seeds: list[int], renderer: str, path: str) -> dict:
     try:
         for seed in seeds:
             act_cpu[0] = 0.0
-            w0, c0 = time.perf_counter(), _cpu()
+            w0, c0 = time.perf_counter(), cpu_seconds()
             res = run_episode(env, make_task(name, "test"), act, seed)
             out.append({"seed": seed, "reward": res.total_reward, "steps": res.steps,
-                        "wall": time.perf_counter() - w0, "cpu": _cpu() - c0, "act_cpu": act_cpu[0]})
+                        "wall": time.perf_counter() - w0, "cpu": cpu_seconds() - c0, "act_cpu": act_cpu[0]})
     finally:
         env.close()
     return {"task": f"eval transporter: {name}", "path": path, "episodes": out}
@@ -177,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     names = [n for n in args.tasks.split(",") if n] or (list(REFERENCE_S) if args.reference else ISSUE_TASKS)
     paths = [x for x in args.paths.split(",") if x in PATHS]
+    if args.seeds < 1 or args.eval_episodes < 0:
+        p.error("--seeds must be >= 1 and --eval-episodes >= 0")
     seeds = list(range(args.seeds))
     results = []
     with ProcessPoolExecutor(max_workers=args.workers, mp_context=get_context("spawn")) as pool:

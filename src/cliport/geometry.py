@@ -170,6 +170,14 @@ def quat_to_eulerXYZ(q: np.ndarray | tuple[float, ...]) -> tuple[float, float, f
     return (float(roll), float(pitch), float(yaw))
 
 
+def quat_angle_deg(q1, q2) -> float:
+    """The angle (degrees, in [0, 180]) of the rotation between two orientations (x, y, z, w); q and
+    -q are the same orientation. Neither needs to be normalised."""
+    a, b = np.asarray(q1, dtype=np.float64), np.asarray(q2, dtype=np.float64)
+    dot = abs(float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b))))
+    return float(np.degrees(2.0 * np.arccos(min(1.0, dot))))
+
+
 def yaw_quat(theta: float) -> np.ndarray:
     """Quaternion of a rotation ``theta`` about +z."""
     return np.array([0.0, 0.0, np.sin(theta / 2), np.cos(theta / 2)])

@@ -7,12 +7,7 @@ import pytest
 
 from cliport.env.blocks_scene import BlocksScene
 from cliport.env.environment import Environment
-from cliport.geometry import yaw_quat
-
-
-def _angle_between(q1, q2) -> float:
-    dot = abs(float(np.dot(np.asarray(q1) / np.linalg.norm(q1), np.asarray(q2) / np.linalg.norm(q2))))
-    return float(np.degrees(2 * np.arccos(min(1.0, dot))))
+from cliport.geometry import quat_angle_deg, yaw_quat
 
 
 def _yaw(quat) -> float:
@@ -46,7 +41,7 @@ def test_ik_and_movej_reach_random_poses(make_env):
         # movej stops once every joint is within 0.01 rad of its target: the tip may stay ~1 cm away
         # (with the exact IK up to 11 mm on this seed, with PyBullet's 8.5 mm).
         assert np.linalg.norm(tip_pos - position) < 0.015
-        assert _angle_between(tip_rot, rotation) < 2.0
+        assert quat_angle_deg(tip_rot, rotation) < 2.0
 
 
 def test_suction_pick_and_place_30cm(make_env):

@@ -65,9 +65,10 @@ def run_pick_place(sim_assets, cameras, **options) -> dict:
         env.close()
 
 
-def test_fast_motion_is_bit_identical_to_legacy_with_the_same_ik(sim_assets, small_cameras):
-    legacy = run_pick_place(sim_assets, small_cameras, ik="pybullet", motion="legacy")
-    fast = run_pick_place(sim_assets, small_cameras, ik="pybullet", motion="fast")
+@pytest.mark.parametrize("ik", ["pybullet", "analytic"])  # analytic + fast: movep reads the joints once
+def test_fast_motion_is_bit_identical_to_legacy_with_the_same_ik(sim_assets, small_cameras, ik):
+    legacy = run_pick_place(sim_assets, small_cameras, ik=ik, motion="legacy")
+    fast = run_pick_place(sim_assets, small_cameras, ik=ik, motion="fast")
     assert list(fast["motions"]) == list(legacy["motions"])
     assert fast["block"] == legacy["block"]  # tuples of floats: equal to the last bit
     assert np.array_equal(fast["contact_z"], legacy["contact_z"])

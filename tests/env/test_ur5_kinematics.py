@@ -17,7 +17,7 @@ from pybullet_utils import bullet_client  # noqa: E402
 from cliport.env import robot as ur5  # noqa: E402
 from cliport.env import ur5_kinematics as kin  # noqa: E402
 from cliport.env.assets.registry import resolve_asset  # noqa: E402
-from cliport.geometry import matrix_from_quat, quat_from_pybullet_euler, yaw_quat  # noqa: E402
+from cliport.geometry import matrix_from_quat, quat_angle_deg, quat_from_pybullet_euler, yaw_quat  # noqa: E402
 
 JOINTS = [2, 3, 4, 5, 6, 7]
 
@@ -55,11 +55,6 @@ def pybullet_home_seeded(arm, position, quat) -> np.ndarray:
         residualThreshold=ur5.IK_RESIDUAL,
     )
     return ur5._wrap_last_four(np.float32(joints))
-
-
-def angle_deg(q1, q2) -> float:
-    dot = abs(float(np.dot(q1, q2) / (np.linalg.norm(q1) * np.linalg.norm(q2))))
-    return float(np.degrees(2 * np.arccos(min(1.0, dot))))
 
 
 def angular_gap(a, b) -> np.ndarray:
@@ -119,16 +114,16 @@ def test_analytic_ik_against_pybullet_on_200_workspace_poses(arm):
         ours = ur5._wrap_last_four(np.float32(exact))
         our_pos, our_rot = tip_pose(arm, ours)
         # Exact up to the float32 cast of the joints.
-        assert np.linalg.norm(our_pos - position) < 2e-6 and angle_deg(our_rot, quat) < 1e-3
+        assert np.linalg.norm(our_pos - position) < 2e-6 and quat_angle_deg(our_rot, quat) < 1e-3
         # Same branch: of all 8 solutions, the one nearest PyBullet's joints is the one we chose.
         sols = kin.solutions(position, quat)
         nearest = min(sols, key=lambda s: angular_gap(s, theirs).sum())
         assert angular_gap(nearest, ours).max() < 1e-5
         pybullet_errors.append(their_error)
-        assert angle_deg(our_rot, their_rot) < 0.5  # orientation agrees everywhere in reach
+        assert quat_angle_deg(our_rot, their_rot) < 0.5  # orientation agrees everywhere in reach
         if their_error < 1e-3:  # where PyBullet reaches the pose, we agree with its pose
             reached += 1
-            assert np.linalg.norm(our_pos - their_pos) < 1e-3 and angle_deg(our_rot, their_rot) < 0.5
+            assert np.linalg.norm(our_pos - their_pos) < 1e-3 and quat_angle_deg(our_rot, their_rot) < 0.5
         else:  # elsewhere we are the closer of the two
             assert np.linalg.norm(our_pos - position) < their_error
     assert len(pybullet_errors) >= 190 and reached >= 25  # 33 of 197 with this seed

@@ -25,6 +25,7 @@ import pytest
 pybullet = pytest.importorskip("pybullet")
 from cliport.env.assets.registry import ensure_assets  # noqa: E402
 from cliport.env.environment import PRE_CHANGE_OPTIONS, Environment  # noqa: E402
+from cliport.geometry import quat_angle_deg  # noqa: E402
 from cliport.tasks.oracle import make_oracle  # noqa: E402
 from cliport.tasks.registry import make_task  # noqa: E402
 
@@ -64,11 +65,6 @@ def rollout(task_name: str, seed: int, assets, cameras, **options) -> tuple[list
         env.close()
 
 
-def _angle_deg(q1, q2) -> float:
-    dot = abs(float(np.dot(q1, q2) / (np.linalg.norm(q1) * np.linalg.norm(q2))))
-    return float(np.degrees(2 * np.arccos(min(1.0, dot))))
-
-
 def action_differences(old: list, new: list) -> tuple[float, float]:
     """Largest position (m) and rotation (degrees) difference between matching poses of two episodes."""
     assert len(old) == len(new), f"{len(old)} actions before, {len(new)} after"
@@ -76,7 +72,7 @@ def action_differences(old: list, new: list) -> tuple[float, float]:
     for a, b in zip(old, new, strict=True):
         for pa, pb in ((a.pose0, b.pose0), (a.pose1, b.pose1)):
             dp = max(dp, float(np.linalg.norm(pa.position - pb.position)))
-            da = max(da, _angle_deg(pa.rotation, pb.rotation))
+            da = max(da, quat_angle_deg(pa.rotation, pb.rotation))
     return dp, da
 
 

@@ -106,10 +106,12 @@ class UR5:
         state = self.client.getLinkState(self.body, TIP_LINK)
         return np.asarray(state[0]), np.asarray(state[1])
 
-    def solve_ik(self, pose: Pose) -> np.ndarray:
-        """Joint angles (float32) putting the tool tip at ``pose``; last four joints wrapped to [-pi, pi)."""
+    def solve_ik(self, pose: Pose, current: list[float] | None = None) -> np.ndarray:
+        """Joint angles (float32) putting the tool tip at ``pose``; last four joints wrapped to [-pi, pi).
+        ``current``: the joint positions, if the caller has just read them (the analytic solve's seed)."""
         if self.ik == "analytic":
-            current = [s[0] for s in self._get_states()]
+            if current is None:
+                current = [s[0] for s in self._get_states()]
             exact = ur5_kinematics.solve(pose[0], pose[1], current, IK_LOWER, IK_UPPER)
             if exact is not None and abs(math.remainder(exact[2], 2 * math.pi)) >= NEAR_STRETCH_ELBOW:
                 return _wrap_last_four(np.float32(exact))
@@ -152,14 +154,17 @@ class UR5:
             self._step()
         return True
 
-    def _movej_fast(self, target: np.ndarray, speed: float, limit: int) -> bool:
+    def _movej_fast(self, target: np.ndarray, speed: float, limit: int,
+                    first: list[float] | None = None) -> bool:
         """The legacy loop's arithmetic, op for op (so the same targets to the last bit), less overhead.
 
         ``norm`` is ``sqrt(diff . diff)``, which is how ``np.linalg.norm`` computes a vector's 2-norm.
+        ``first``: the joint positions read just before (by :meth:`movep`), used instead of reading them
+        again in the first iteration (no physics step happened in between: the same values).
         """
         get_states, set_targets, step = self._get_states, self._set_targets, self._step
-        for _ in range(limit):
-            current = np.array([s[0] for s in get_states()])
+        for i in range(limit):
+            current = np.array(first if i == 0 and first is not None else [s[0] for s in get_states()])
             diff = target - current
             if (np.abs(diff) < MOVEJ_TOLERANCE).all():
                 return False
@@ -171,6 +176,9 @@ class UR5:
 
     def movep(self, pose: Pose, speed: float = MOVEJ_SPEED) -> bool:
         """Move the tool tip to ``pose`` (IK then movej); True if it timed out."""
+        if self.ik == "analytic" and self.motion == "fast":  # one joint-state read for IK seed and movej
+            current = [s[0] for s in self._get_states()]
+            return self._movej_fast(self.solve_ik(pose, current), speed, self.timeout_steps, first=current)
         return self.movej(self.solve_ik(pose), speed)
 
 
