@@ -19,7 +19,7 @@ own, with a time limit (``--timeout``). Recipes:
   does bf16 natively, else fp32), channels_last, fused Adam, one backward with each parameter's update
   applied in the backward pass (``train.optimizer_in_backward``), the frozen CLIP stored in bf16 when
   training in bf16, wide 3x3 convolutions on small maps as one matrix multiply
-  (models/small_map_conv.py), freed memory kept for reuse (cliport.train.allocator).
+  (models/small_map_conv.py), freed memory kept for reuse (cliport.allocator).
 * ``default+ckpt``: the default with ``train.activation_checkpointing=true``.
 
 Times are the median of ``--steps`` steps after one warm-up step, as wall time and as this process's CPU
@@ -88,7 +88,7 @@ def run_one(agent: str, b: int, recipe: str, steps: int, device: str, act: bool,
     from cliport.agents.config import AgentConfig
     from cliport.agents.policy import build_agent
     from cliport.agents.step import original_recipe_step
-    from cliport.train.allocator import reuse_freed_memory
+    from cliport.allocator import reuse_freed_memory
     from cliport.train.precision import resolve_precision
 
     original = recipe.startswith("original")

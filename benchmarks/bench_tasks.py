@@ -16,8 +16,9 @@ camera renders), i.e. what one episode costs a core; episodes per minute per cor
 original's seconds per episode (REFERENCE_S, one process, machine like ours) are compared with CPU s.
 
 ``--eval-episodes N`` also rolls out a real-size transporter agent (random weights, 36 rotations, fp32,
-1 torch thread) on put-block-in-bowl-seen-colors with ``cliport.eval.rollout.run_episode``: eval episodes
-per minute, and the share of the agent's act() in it.
+1 torch thread, seeded weights) on put-block-in-bowl-seen-colors with ``cliport.eval.rollout.run_episode``:
+eval episodes per minute, and the share of the agent's act() in it. ``new`` keeps freed memory for
+reuse as ``cliport eval``'s CPU workers do (``cliport.allocator``); ``old`` uses plain malloc.
 """
 
 from __future__ import annotations
@@ -77,6 +78,10 @@ def run_task(name: str, seeds: list[int], mode: str, renderer: str, path: str) -
     from cliport.tasks.oracle import make_oracle
     from cliport.tasks.registry import make_task
 
+    if path == "new":  # as `cliport eval` workers do on CPU (cliport.allocator)
+        from cliport.allocator import reuse_freed_memory
+
+        reuse_freed_memory()
     env = _environment(path, renderer)
     out = []
     try:
@@ -114,6 +119,10 @@ def run_eval(seeds: list[int], renderer: str, path: str) -> dict:
         act_cpu[0] += cpu_seconds() - c0
         return action
 
+    if path == "new":  # as `cliport eval` workers do on CPU (cliport.allocator)
+        from cliport.allocator import reuse_freed_memory
+
+        reuse_freed_memory()
     env = _environment(path, renderer)
     out = []
     try:
@@ -180,7 +189,9 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--seeds must be >= 1 and --eval-episodes >= 0")
     seeds = list(range(args.seeds))
     results = []
-    with ProcessPoolExecutor(max_workers=args.workers, mp_context=get_context("spawn")) as pool:
+    # A fresh process per job: nothing one job does to its process (malloc tuning, RNG) leaks into another.
+    with ProcessPoolExecutor(max_workers=args.workers, mp_context=get_context("spawn"),
+                             max_tasks_per_child=1) as pool:
         futures = [pool.submit(run_task, n, seeds, args.mode, args.renderer, x) for n in names for x in paths]
         if args.eval_episodes:
             eval_seeds = [10_000 + 2 * i + 1 for i in range(args.eval_episodes)]

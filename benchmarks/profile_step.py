@@ -95,7 +95,7 @@ def main() -> None:
 
     from cliport.agents.config import AgentConfig
     from cliport.agents.policy import build_agent
-    from cliport.train.allocator import reuse_freed_memory
+    from cliport.allocator import reuse_freed_memory
 
     kw: dict = {}
     if args.tiny:
@@ -110,7 +110,7 @@ def main() -> None:
         warnings.simplefilter("ignore", RuntimeWarning)
         policy = build_agent(cfg, allow_random_encoders=True, channels_last=args.memory == "channels_last",
                              frozen_precision="bf16" if args.precision == "bf16" else "fp32")
-    reuse_freed_memory()  # as CPU training does (cliport.train.allocator)
+    reuse_freed_memory()  # as CPU training does (cliport.allocator)
     _label_modules(policy)
     _label_encoders(policy)
     _label_functions()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cliport.allocator import reuse_freed_memory
 from cliport.atomic import remove_stale_temporaries
 from cliport.errors import CliportError
 from cliport.eval.config import EvalConfig, EvalPaths, resolve_paths, validate
@@ -72,6 +73,8 @@ def _init_worker(cfg: EvalConfig, checkpoint: str, keep_frames: bool) -> None:
     from cliport.env.environment import Environment
 
     torch.set_num_threads(THREADS_PER_WORKER)
+    if cfg.device == "cpu":
+        reuse_freed_memory()  # act()'s activations reuse freed memory instead of faulting pages in again
     policy = load_agent(
         checkpoint,
         clip_weights=cfg.clip_weights or None,

@@ -14,10 +14,10 @@ from pathlib import Path
 import torch
 from omegaconf import OmegaConf
 
+from cliport.allocator import reuse_freed_memory
 from cliport.atomic import remove_stale_temporaries
 from cliport.config import save_config
 from cliport.errors import ConfigError
-from cliport.train.allocator import reuse_freed_memory
 from cliport.train.config import TrainConfig, data_dir, train_dir, val_interval, validate
 from cliport.train.loop import LoopResult, LoopSettings, fit
 from cliport.train.precision import resolve_precision
@@ -124,7 +124,7 @@ def _train_here(cfg: TrainConfig, stop_after: int | None) -> LoopResult:
     train_ds, val_ds = _datasets(cfg, with_goal=agent_spec(t.agent).uses_goal_image)
     precision = resolve_precision(t.precision, device)
     if device == "cpu":
-        reuse_freed_memory()  # no page faults for the step's activations (cliport.train.allocator)
+        reuse_freed_memory()  # no page faults for the step's activations (cliport.allocator)
     policy = build_policy(cfg, device, precision)
     if rank == 0:
         for folder in (out, out / ".hydra"):  # config/metrics temporaries of a killed run
