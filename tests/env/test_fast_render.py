@@ -16,7 +16,6 @@ import pytest
 from cliport.env.environment import PRE_CHANGE_OPTIONS, Environment
 from cliport.env.plane_visual import fast_plane_urdf, top_face_obj
 
-
 #: The pre-change render options only: the IK and motion of both paths are the new default's, so that
 #: the robot moves the same way and every difference would be the renderer's. (The old IK/motion move
 #: the arm a fraction of a millimetre differently; tests/tasks/test_same_episode_old_new.py checks those.)
