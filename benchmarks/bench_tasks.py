@@ -78,10 +78,6 @@ def run_task(name: str, seeds: list[int], mode: str, renderer: str, path: str) -
     from cliport.tasks.oracle import make_oracle
     from cliport.tasks.registry import make_task
 
-    if path == "new":  # as `cliport eval` workers do on CPU (cliport.allocator)
-        from cliport.allocator import reuse_freed_memory
-
-        reuse_freed_memory()
     env = _environment(path, renderer)
     out = []
     try:
@@ -185,13 +181,13 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     names = [n for n in args.tasks.split(",") if n] or (list(REFERENCE_S) if args.reference else ISSUE_TASKS)
     paths = [x for x in args.paths.split(",") if x in PATHS]
-    if args.seeds < 1 or args.eval_episodes < 0:
-        p.error("--seeds must be >= 1 and --eval-episodes >= 0")
+    if args.seeds < 1 or args.eval_episodes < 0 or args.workers < 1:
+        p.error("--seeds and --workers must be >= 1, --eval-episodes >= 0")
     seeds = list(range(args.seeds))
     results = []
     # A fresh process per job: nothing one job does to its process (malloc tuning, RNG) leaks into another.
-    with ProcessPoolExecutor(max_workers=args.workers, mp_context=get_context("spawn"),
-                             max_tasks_per_child=1) as pool:
+    fresh = {"max_tasks_per_child": 1} if sys.version_info >= (3, 11) else {}  # 3.10: workers are reused
+    with ProcessPoolExecutor(max_workers=args.workers, mp_context=get_context("spawn"), **fresh) as pool:
         futures = [pool.submit(run_task, n, seeds, args.mode, args.renderer, x) for n in names for x in paths]
         if args.eval_episodes:
             eval_seeds = [10_000 + 2 * i + 1 for i in range(args.eval_episodes)]

@@ -65,3 +65,12 @@ def test_every_nth_pixel_matches_slicing_and_keeps_the_layout(layout):
     (plain,) = torch.autograd.grad(x[..., ::2, ::3], x, g)
     assert torch.equal(ours, plain)
     assert ours.is_contiguous(memory_format=layout)
+
+
+def test_every_nth_pixel_returns_a_copy_that_may_be_changed_in_place():
+    """On a 1 x 1 map the slice is the whole (dense) tensor; the output must still not be a view of x."""
+    x = torch.randn(1, 4, 1, 1, requires_grad=True)
+    y = every_nth_pixel(x, 2, 2)
+    y.relu_()  # would raise on a view returned by a custom Function
+    (g,) = torch.autograd.grad(y.sum(), x)
+    assert torch.equal(g, (x > 0).float())

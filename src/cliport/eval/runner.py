@@ -73,8 +73,10 @@ def _init_worker(cfg: EvalConfig, checkpoint: str, keep_frames: bool) -> None:
     from cliport.env.environment import Environment
 
     torch.set_num_threads(THREADS_PER_WORKER)
-    if cfg.device == "cpu":
-        reuse_freed_memory()  # act()'s activations reuse freed memory instead of faulting pages in again
+    if torch.device(cfg.device).type == "cpu":
+        # act()'s activations reuse freed memory instead of faulting pages in again. With workers=1 this
+        # runs in the calling process and tunes its malloc for good (cliport.allocator).
+        reuse_freed_memory()
     policy = load_agent(
         checkpoint,
         clip_weights=cfg.clip_weights or None,

@@ -67,7 +67,7 @@ class _EveryNthPixel(torch.autograd.Function):
     def forward(ctx, x: Tensor, s0: int, s1: int) -> Tensor:  # type: ignore[override]
         layout = memory_layout(x)
         ctx.meta = (x.shape, layout, s0, s1)
-        return x[..., ::s0, ::s1].contiguous(memory_format=layout)
+        return x[..., ::s0, ::s1].clone(memory_format=layout)  # a copy even where the slice is dense
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple[Tensor, None, None]:  # type: ignore[override]
