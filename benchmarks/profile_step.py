@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/profile_step.py            # cliport, bf16, channels_last, 2 threads
     .venv/bin/python benchmarks/profile_step.py --agent transporter --precision 32 --memory contiguous
     .venv/bin/python benchmarks/profile_step.py --tiny                # a seconds-long smoke run
+    .venv/bin/python benchmarks/profile_step.py --agent transporter --layouts   # gradient layouts
 
 Labels every stream's forward, each frozen-encoder call (by input shape: the pick image, the place key
 map, the 36 query crops, the text), the rotated crops, the correlation and the Adam updates, then prints
@@ -77,6 +78,45 @@ def _label_functions() -> None:
         setattr(T, name, wrapped)
 
 
+def _layout_name(t: torch.Tensor) -> str:
+    if t.dim() != 4:
+        return "-"
+    nchw, nhwc = t.is_contiguous(), t.is_contiguous(memory_format=torch.channels_last)
+    if nchw and nhwc:
+        return "either"  # 1x1 kernels, single-channel or 1x1 maps: both layouts at once
+    return "NCHW" if nchw else "NHWC" if nhwc else "strided"
+
+
+def _print_layouts(step, top: int) -> None:
+    """One more step under a dispatch mode: wall time per (operator, first input's shape, layouts of the
+    4-d inputs: NCHW, NHWC, "either" where a tensor is both, "strided" where it is neither)."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    totals: dict[tuple, list] = defaultdict(lambda: [0, 0.0])
+
+    class Timed(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            t0 = time.perf_counter()
+            out = func(*args, **(kwargs or {}))
+            tensors = [a for a in args if isinstance(a, torch.Tensor)]
+            if tensors and tensors[0].dim() == 4:
+                key = (str(func.overloadpacket), tuple(tensors[0].shape), tuple(map(_layout_name, tensors)))
+                totals[key][0] += 1
+                totals[key][1] += time.perf_counter() - t0
+            return out
+
+    with Timed():
+        step()
+    rows = sorted(totals.items(), key=lambda kv: -kv[1][1])
+    print(f"\ntop {top} operators on 4-d inputs by wall time, per shape and layout (one step, dispatch mode)")
+    for (op, shape, layouts), (n, sec) in rows[:top]:
+        print(f"  {sec * 1e3:8.1f} ms {n:4d}x  {op}  {shape}  {' '.join(layouts)}")
+    mixed = [r for r in rows if "strided" in r[0][2] or {"NCHW", "NHWC"} <= set(r[0][2])]
+    print(f"calls with a strided or mixed-layout input: {sum(r[1][1] for r in mixed) * 1e3:.1f} ms")
+    for (op, shape, layouts), (n, sec) in mixed[:top]:
+        print(f"  {sec * 1e3:8.1f} ms {n:4d}x  {op}  {shape}  {' '.join(layouts)}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--agent", default="cliport")
@@ -86,8 +126,10 @@ def main() -> None:
     ap.add_argument("--memory", default="channels_last", choices=["contiguous", "channels_last"])
     ap.add_argument("--tiny", action="store_true", help="small networks and a 64x32 grid (smoke run)")
     ap.add_argument("--top", type=int, default=25)
-    ap.add_argument("--shapes", action="store_true",
-                    help="also list the top operators per input shape and layout (strides)")
+    ap.add_argument("--shapes", action="store_true", help="also list the top operators per input shape")
+    ap.add_argument("--layouts", action="store_true",
+                    help="also time one more step per operator, input shape and memory layout of its 4-d "
+                         "inputs, and list the calls that mix layouts (how models/layout.py was found)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     sys.path.insert(0, str(Path(__file__).parent))
@@ -142,6 +184,8 @@ def main() -> None:
     table = prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=args.top,
                                       max_name_column_width=50)
     print(table)
+    if args.layouts:
+        _print_layouts(step, args.top)
     if args.shapes:
         print(f"\ntop {args.top} operators by self CPU time, per input shape")
         print(prof.key_averages(group_by_input_shape=True).table(

@@ -134,11 +134,14 @@ class UR5:
         )
         return _wrap_last_four(np.float32(joints))
 
-    def movej(self, target: np.ndarray, speed: float = MOVEJ_SPEED, timeout_steps: int | None = None) -> bool:
-        """Move in constant-length joint steps towards ``target``; True if it timed out."""
+    def movej(self, target: np.ndarray, speed: float = MOVEJ_SPEED, timeout_steps: int | None = None,
+              current: list[float] | None = None) -> bool:
+        """Move in constant-length joint steps towards ``target``; True if it timed out. ``current``: the
+        joint positions if the caller has just read them (the fast loop then skips its first read; the
+        legacy loop reads them every iteration, as it always did)."""
         limit = self.timeout_steps if timeout_steps is None else timeout_steps
         if self.motion == "fast":
-            return self._movej_fast(target, speed, limit)
+            return self._movej_fast(target, speed, limit, current)
         client, body, joints = self.client, self.body, self.joints
         for _ in range(limit):
             current = np.array([s[0] for s in client.getJointStates(body, joints)])
@@ -154,17 +157,17 @@ class UR5:
             self._step()
         return True
 
-    def _movej_fast(self, target: np.ndarray, speed: float, limit: int,
-                    first: list[float] | None = None) -> bool:
+    def _movej_fast(self, target: np.ndarray, speed: float, limit: int, first: list[float] | None) -> bool:
         """The legacy loop's arithmetic, op for op (so the same targets to the last bit), less overhead.
 
         ``norm`` is ``sqrt(diff . diff)``, which is how ``np.linalg.norm`` computes a vector's 2-norm.
-        ``first``: the joint positions read just before (by :meth:`movep`), used instead of reading them
-        again in the first iteration (no physics step happened in between: the same values).
+        ``first``: joint positions read just before with no physics step since (the same values), used
+        instead of reading them again in the first iteration.
         """
         get_states, set_targets, step = self._get_states, self._set_targets, self._step
-        for i in range(limit):
-            current = np.array(first if i == 0 and first is not None else [s[0] for s in get_states()])
+        for _ in range(limit):
+            current = np.array(first if first is not None else [s[0] for s in get_states()])
+            first = None
             diff = target - current
             if (np.abs(diff) < MOVEJ_TOLERANCE).all():
                 return False
@@ -175,11 +178,10 @@ class UR5:
         return True
 
     def movep(self, pose: Pose, speed: float = MOVEJ_SPEED) -> bool:
-        """Move the tool tip to ``pose`` (IK then movej); True if it timed out."""
-        if self.ik == "analytic" and self.motion == "fast":  # one joint-state read for IK seed and movej
-            current = [s[0] for s in self._get_states()]
-            return self._movej_fast(self.solve_ik(pose, current), speed, self.timeout_steps, first=current)
-        return self.movej(self.solve_ik(pose), speed)
+        """Move the tool tip to ``pose`` (IK then movej); True if it timed out. The analytic IK's seed
+        is the current joints: read once, for the IK and for movej's first iteration."""
+        current = [s[0] for s in self._get_states()] if self.ik == "analytic" else None
+        return self.movej(self.solve_ik(pose, current), speed, current=current)
 
 
 def _wrap_last_four(joints: np.ndarray) -> np.ndarray:

@@ -4,7 +4,7 @@ Why this exists: a concatenation's backward hands each input a slice of the outp
 channels_last (NHWC) network such a channel slice is neither NCHW- nor NHWC-dense (its pixel stride is
 the concatenation's channel count), and the ops that receive it fall off their fast paths: a bf16
 bilinear-upsample backward takes 27 ms on a 36 x 16 x 64 x 64 slice against 8.6 ms for a dense copy
-plus the same backward on it (benchmarks/profile_step.py --shapes lists such calls). The same happens
+plus the same backward on it (``benchmarks/profile_step.py --layouts`` lists such calls). The same happens
 to the zero-filled contiguous gradient that slicing (``x[..., ::2, ::2]``) returns, which then meets a
 channels_last gradient in a residual addition (mixed-layout bf16 addition: ~8x a same-layout one).
 
